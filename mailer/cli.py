@@ -1,0 +1,134 @@
+"""The `binpost` command. The only place where errors become exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from . import __version__
+from .config import Config, load_config
+from .errors import BinpostError, ProblemsFound
+from .project import Project, load_project
+from .schema import BRUSSELS, KINDS
+
+Handler = Callable[[argparse.Namespace, Config], int]
+COMMANDS: dict[str, tuple[str, Handler]] = {}
+
+
+def command(name: str, help_: str) -> Callable[[Handler], Handler]:
+    def deco(fn: Handler) -> Handler:
+        COMMANDS[name] = (help_, fn)
+        return fn
+
+    return deco
+
+
+def now_brussels() -> datetime:
+    return datetime.now(BRUSSELS)
+
+
+def report(project: Project, fmt: str, strict: bool) -> int:
+    """Print every problem; return the exit code (1 on errors, or warnings in strict mode)."""
+    for p in project.problems:
+        print(p.format_github() if fmt == "github" else p.format())
+    errors = sum(p.severity == "error" for p in project.problems)
+    warnings = len(project.problems) - errors
+    failed = errors or (strict and warnings)
+    print(
+        f"{'FAILED' if failed else 'ok'}: {len(project.bulletins)} bulletins, "
+        f"{len(project.directory.networks)} networks, {len(project.directory.members)} members; "
+        f"{errors} error(s), {warnings} warning(s)" + (" (strict: warnings count as errors)" if strict else ""),
+        file=sys.stderr,
+    )
+    return 1 if failed else 0
+
+
+@command("check", "validate bulletins and members.yaml (the pull-request gate)")
+def cmd_check(args: argparse.Namespace, config: Config) -> int:
+    return report(load_project(config), args.format, args.strict)
+
+
+@command("new", "start a bulletin from a Dutch template")
+def cmd_new(args: argparse.Namespace, config: Config) -> int:
+    from .scaffold import new_bulletin_path, render_new
+
+    now = now_brussels()
+    path = new_bulletin_path(config.content_dir, args.title, now)
+    if path.exists():
+        raise BinpostError(f"{path} already exists; choose another title")
+    text = render_new(
+        args.kind, args.title, now, args.network, args.zone, args.group, args.all, args.audience, args.priority
+    )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "x", encoding="utf-8") as fh:
+        fh.write(text)
+    print(path)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="binpost", description="Bulletins for neighbourhood information networks: check, publish and mail them."
+    )
+    parser.add_argument("--version", action="version", version=f"binpost {__version__}")
+    parser.add_argument(
+        "-C",
+        "--root",
+        type=Path,
+        default=Path.cwd(),
+        help="project folder (with pyproject.toml); default: the current folder",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    parsers = {name: sub.add_parser(name, help=help_, description=help_) for name, (help_, _) in COMMANDS.items()}
+    p = parsers["check"]
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    p.add_argument(
+        "--format",
+        choices=("text", "github"),
+        default="text",
+        help="'github' prints GitHub Actions annotations for pull requests",
+    )
+    p = parsers["new"]
+    p.add_argument("kind", choices=KINDS, help="kind of bulletin")
+    p.add_argument("title", help="the title, in Dutch")
+    p.add_argument("--network", action="append", default=[], metavar="ID", help="target a network (repeatable)")
+    p.add_argument("--zone", action="append", default=[], metavar="ID", help="target every network of a zone")
+    p.add_argument("--group", action="append", default=[], metavar="ID", help="target a supra-local group")
+    p.add_argument("--all", action="store_true", help="target every network")
+    p.add_argument("--audience", choices=("public", "members"), default="public")
+    p.add_argument("--priority", choices=("routine", "urgent"), default="routine")
+    for extra in EXTRA_ARGS:
+        extra(parsers)
+    return parser
+
+
+EXTRA_ARGS: list[Callable[[dict[str, argparse.ArgumentParser]], None]] = []
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.root.resolve())
+        return COMMANDS[args.command][1](args, config)
+    except ProblemsFound as exc:
+        for p in exc.problems:
+            print(p.format(), file=sys.stderr)
+        print(f"binpost: {exc}; run 'binpost check' for details", file=sys.stderr)
+        return 1
+    except BinpostError as exc:
+        print(f"binpost: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("binpost: interrupted", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"binpost: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 1
+
+
+def run() -> None:
+    sys.exit(main())

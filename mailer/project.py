@@ -1,0 +1,70 @@
+"""Loading the whole project once: config, members.yaml and bulletins, with every problem."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .checks import check_bulletins, check_directory, check_layout, check_personal_data
+from .config import Config
+from .content import Source, load_bulletins
+from .directory import load_directory
+from .errors import Problem
+from .models import Bulletin, Directory
+from .yamlio import locate
+
+
+@dataclass(frozen=True)
+class Project:
+    config: Config
+    directory: Directory
+    bulletins: list[Bulletin]
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def display_path(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_project(config: Config) -> Project:
+    """Load and check everything; collect all problems, located, in file order."""
+    problems: list[Problem] = []
+    sources: dict[str, Source] = {}
+    members_display = display_path(config.members_path, config.root)
+    problems += check_layout(config.content_dir, config.members_path, members_display)
+    directory = load_directory(config.members_path, members_display, problems, sources)
+    problems += check_directory(directory, members_display)
+    bulletins = load_bulletins(config.content_dir, config.root, problems, sources)
+    display = {b.path: display_path(b.path, config.root) for b in bulletins}
+    problems += check_bulletins(bulletins, directory, config.root, display)
+    problems += check_personal_data(_published_texts(config), directory)
+    return Project(config, directory, bulletins, _located(problems, sources))
+
+
+def _published_texts(config: Config) -> list[tuple[str, str, int]]:
+    out = []
+    if config.content_dir.is_dir():
+        for p in sorted(config.content_dir.rglob("*.md")):
+            try:
+                out.append((display_path(p, config.root), p.read_text(encoding="utf-8"), 1))
+            except (UnicodeDecodeError, OSError):
+                continue  # reported by the loader
+    return out
+
+
+def _located(problems: list[Problem], sources: dict[str, Source]) -> list[Problem]:
+    by_file: dict[str, list[Problem]] = {}
+    for p in problems:
+        by_file.setdefault(p.path, []).append(p)
+    out: list[Problem] = []
+    for path, group in by_file.items():
+        src = sources.get(path)
+        out += locate(group, src.text, src.line_offset) if src else group
+    return sorted(out, key=lambda p: (p.path, p.line, p.col))
