@@ -115,7 +115,7 @@ def check_bulletins(bulletins: list[Bulletin], d: Directory, root: Path, display
             )
         seen.setdefault(b.slug, path)
         for key, known in (("networks", d.networks), ("zones", d.zones), ("groups", d.groups)):
-            for i, ref in enumerate(getattr(b, key)):
+            for i, ref in enumerate(getattr(b, key) if d.complete else ()):
                 if ref not in known:
                     out.append(
                         Problem(

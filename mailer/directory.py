@@ -14,6 +14,7 @@ from typing import Any
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from .cache import cached
 from .content import Source
 from .errors import Problem, YamlPath
 from .models import WEEKDAYS, Consent, Directory, Group, Member, Network, Schedule, Zone
@@ -40,9 +41,12 @@ def normalise_phone(value: str) -> str:
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
-def load_directory(path: Path, display: str, problems: list[Problem], sources: dict[str, Source]) -> Directory:
+def load_directory(
+    path: Path, display: str, problems: list[Problem], sources: dict[str, Source], cache_dir: Path | None = None
+) -> Directory:
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         problems.append(
             Problem(
@@ -53,11 +57,19 @@ def load_directory(path: Path, display: str, problems: list[Problem], sources: d
                 hint="create it, or set members = '...' under [tool.binpost] in pyproject.toml",
             )
         )
-        return Directory()
+        return Directory(complete=False)
     except UnicodeDecodeError as exc:
         problems.append(Problem(display, f"not UTF-8 text (byte {exc.start})", line=1, col=1, hint="save it as UTF-8"))
-        return Directory()
-    return parse_directory(text, display, problems, sources)
+        return Directory(complete=False)
+
+    def compute() -> tuple[Directory, list[Problem]]:
+        found: list[Problem] = []
+        return parse_directory(text, display, found, {}), found
+
+    directory, found = cached(cache_dir, "members", display.encode() + b"\0" + raw, compute)
+    sources[display] = Source(display, text, 0)
+    problems.extend(found)
+    return directory
 
 
 def parse_directory(text: str, display: str, problems: list[Problem], sources: dict[str, Source]) -> Directory:
@@ -65,7 +77,7 @@ def parse_directory(text: str, display: str, problems: list[Problem], sources: d
     data, errs = parse_yaml(text, display)
     problems.extend(errs)
     if errs:
-        return Directory()
+        return Directory(complete=False)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -78,7 +90,7 @@ def parse_directory(text: str, display: str, problems: list[Problem], sources: d
                 hint="start the file with 'zones:'",
             )
         )
-        return Directory()
+        return Directory(complete=False)
     for key in data:
         if key not in SECTIONS:
             problems.append(

@@ -90,6 +90,8 @@ class Directory:
     networks: dict[str, Network] = field(default_factory=dict)
     groups: dict[str, Group] = field(default_factory=dict)
     members: dict[str, Member] = field(default_factory=dict)
+    # False when members.yaml could not be read at all: cross-checks would only add noise.
+    complete: bool = True
 
     def expand_targets(
         self, networks: tuple[str, ...], zones: tuple[str, ...], groups: tuple[str, ...], everyone: bool

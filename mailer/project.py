@@ -39,7 +39,7 @@ def load_project(config: Config) -> Project:
     sources: dict[str, Source] = {}
     members_display = display_path(config.members_path, config.root)
     problems += check_layout(config.content_dir, config.members_path, members_display)
-    directory = load_directory(config.members_path, members_display, problems, sources)
+    directory = load_directory(config.members_path, members_display, problems, sources, config.state_dir / "cache")
     problems += check_directory(directory, members_display)
     bulletins = load_bulletins(config.content_dir, config.root, problems, sources)
     display = {b.path: display_path(b.path, config.root) for b in bulletins}

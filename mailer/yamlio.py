@@ -37,10 +37,15 @@ def _syntax_problem(text: str, path: str, line_offset: int, rs_message: str) -> 
     try:
         yaml.compose(text, Loader=yaml.CSafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
         what = " ".join(x for x in (exc.context, exc.problem) if x) or first
+        # An unclosed quote or bracket is found at the end of the file; point where it was opened.
+        at_end = "end of stream" in (exc.problem or "")
+        mark = (exc.context_mark if at_end else None) or exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return Problem(path, f"YAML syntax error: {what}", hint=_yaml_hint(what), line=line + line_offset, col=col)
+        lines = text.splitlines()
+        bad_line = lines[line - 1] if 0 < line <= len(lines) else ""
+        hint = "indent with spaces, not tabs" if "\t" in bad_line[:col] else _yaml_hint(what)
+        return Problem(path, f"YAML syntax error: {what}", hint=hint, line=line + line_offset, col=col)
     except yaml.YAMLError:
         pass
     m = _RS_POS.search(rs_message)
