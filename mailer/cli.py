@@ -69,6 +69,31 @@ def cmd_new(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+@command("build", "build the public website and feeds into site/")
+def cmd_build(args: argparse.Namespace, config: Config) -> int:
+    from .pipeline import build_site
+
+    out = build_site(config, strict=not args.no_strict)
+    print(f"site: {out / 'index.html'}")
+    return 0
+
+
+@command("run", "the main job: check, build the site and feeds, and report where to look")
+def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    from .pipeline import build_site, check
+
+    project = check(config)
+    for p in project.problems:
+        print(p.format(), file=sys.stderr)
+    print(
+        f"checked: {len(project.bulletins)} bulletins, {len(project.directory.networks)} networks, "
+        f"{len(project.directory.members)} members"
+    )
+    out = build_site(config)
+    print(f"site:    {out / 'index.html'}  (feeds in {out / 'feeds'})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="binpost", description="Bulletins for neighbourhood information networks: check, publish and mail them."
@@ -100,6 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="target every network")
     p.add_argument("--audience", choices=("public", "members"), default="public")
     p.add_argument("--priority", choices=("routine", "urgent"), default="routine")
+    parsers["build"].add_argument("--no-strict", action="store_true", help="do not fail on warnings")
     for extra in EXTRA_ARGS:
         extra(parsers)
     return parser

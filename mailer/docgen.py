@@ -34,8 +34,13 @@ def render_reference() -> str:
         "",
         "Four lists: `zones`, `networks`, `groups` and `members`. Ids are stable and never an e-mail address.",
     ]
-    for title, fields in (("zones", ZONE), ("networks", NETWORK), ("groups", GROUP), ("members", MEMBER),
-                          ("members: consent", CONSENT)):
+    for title, fields in (
+        ("zones", ZONE),
+        ("networks", NETWORK),
+        ("groups", GROUP),
+        ("members", MEMBER),
+        ("members: consent", CONSENT),
+    ):
         parts += ["", f"### {title}", "", _table(fields)]
     return "\n".join(parts) + "\n"
 
@@ -43,7 +48,7 @@ def render_reference() -> str:
 def render_cli(parser: argparse.ArgumentParser) -> str:
     parts = ["# Command line", "", "Generated from the `binpost` argument parser by `python scripts/gen_docs.py`.", ""]
     parts += ["```text", parser.format_help().rstrip(), "```"]
-    for action in parser._subparsers._group_actions if parser._subparsers else []:  # noqa: SLF001
+    for action in parser._subparsers._group_actions if parser._subparsers else []:
         for name, sub in getattr(action, "choices", {}).items():
             parts += ["", f"## binpost {name}", "", "```text", sub.format_help().rstrip(), "```"]
     return "\n".join(parts) + "\n"

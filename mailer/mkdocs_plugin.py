@@ -1,0 +1,75 @@
+"""MkDocs integration, kept thin: check before the build, generated pages and feeds in.
+
+Registered as the `binpost` plugin (an entry point), so `plugins: [binpost]`
+works in any folder where binpost is installed, unlike a `hooks:` path. All
+site logic lives in site.py and feeds.py; this only wires it into MkDocs
+events, so the site engine can be swapped. Logs go to a `mkdocs.` logger so
+that `mkdocs build --strict` counts binpost's warnings.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+
+from mailer import clock
+from mailer.config import load_config
+from mailer.content import BULLETIN_DIR, split_front_matter
+from mailer.feeds import build_feeds
+from mailer.project import load_project
+from mailer.site import SitePlan, bulletin_uri, plan_site
+
+log = logging.getLogger("mkdocs.plugins.binpost")
+TEMPLATES = Path(__file__).parent / "templates" / "site"
+CSS = "assets/binpost.css"
+
+
+class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
+    plan: SitePlan
+    site_url: str
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
+        root = Path(config.config_file_path).parent
+        project = load_project(load_config(root))
+        for p in project.problems:
+            (log.error if p.severity == "error" else log.warning)(p.format())
+        if project.errors:
+            raise PluginError(f"binpost: {len(project.errors)} error(s) in content/ or members.yaml; fix them first")
+        intro_file = Path(config.docs_dir) / "index.md"
+        intro = intro_file.read_text(encoding="utf-8") if intro_file.exists() else f"# {config.site_name}\n"
+        split = split_front_matter(intro)
+        self.plan = plan_site(project.directory, project.bulletins, clock.now(), split[1] if split else intro)
+        self.site_url = config.site_url or project.config.site_url
+        flash = self.plan.infoflash
+        config.extra["binpost_flash"] = {"title": flash.title, "url": bulletin_uri(flash)} if flash else None
+        # Our templates override the theme's, and our stylesheet (screen and print) is always in.
+        config.theme.dirs.insert(0, str(TEMPLATES))
+        if CSS not in config.extra_css:
+            config.extra_css.append(CSS)
+        return config
+
+    def on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        plan = self.plan
+        # Bulletin sources never enter the build as they are: only the generated
+        # pages of public bulletins do. Drafts and members-only files stay out.
+        for f in list(files):
+            if (f.src_uri.startswith(BULLETIN_DIR + "/") and f.src_uri.endswith(".md")) or f.src_uri in plan.pages:
+                files.remove(f)
+        for uri, markdown in plan.pages.items():
+            files.append(File.generated(config, uri, content=markdown))
+        files.append(File.generated(config, CSS, abs_src_path=str(TEMPLATES / "binpost.css")))
+        # Feeds are files of the site like any other: MkDocs checks links to them and writes them.
+        fallback = clock.now()
+        for spec in plan.feeds:
+            rss, atom = build_feeds(
+                spec.title, config.site_name, self.site_url, spec.page, f"feeds/{spec.name}", spec.bulletins, fallback
+            )
+            files.append(File.generated(config, f"feeds/{spec.name}.rss.xml", content=rss))
+            files.append(File.generated(config, f"feeds/{spec.name}.atom.xml", content=atom))
+        log.info("binpost: %d pages, %d feeds", len(plan.pages), len(plan.feeds) * 2)
+        return files

@@ -1,0 +1,227 @@
+"""The public site as Markdown pages, from the shared model. No mkdocs import here.
+
+Every page is generated text, so the site engine (MkDocs Material today,
+maybe Zensical tomorrow) only has to turn Markdown into HTML. What may be
+public is decided in one place: `public_bulletins`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from .markup import KIND_LABELS, URGENT_LINE, date_nl, month_nl
+from .models import Bulletin, Directory, Network
+from .scaffold import slugify
+
+FEED_ENTRIES = 50
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    name: str  # file stem under feeds/
+    title: str
+    page: str  # the site page the feed belongs to (src uri)
+    bulletins: tuple[Bulletin, ...]
+
+
+@dataclass(frozen=True)
+class SitePlan:
+    pages: dict[str, str]  # src uri -> Markdown
+    feeds: tuple[FeedSpec, ...]
+    infoflash: Bulletin | None
+    bulletin_pages: dict[str, Bulletin]  # src uri -> bulletin
+
+
+def public_bulletins(bulletins: list[Bulletin], now: datetime) -> list[Bulletin]:
+    """Approved, public and dated no later than now; newest first. Nothing else is published."""
+    return sorted((b for b in bulletins if b.is_public(now)), key=lambda b: (b.date, b.slug), reverse=True)
+
+
+def bulletin_uri(b: Bulletin) -> str:
+    return f"berichten/{b.slug}.md"
+
+
+def tag_uri(tag: str) -> str:
+    return f"onderwerpen/{slugify(tag)}.md"
+
+
+def _front(**meta: object) -> str:
+    # JSON values are valid YAML and need no escaping rules of their own.
+    return "---\n" + "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in meta.items()) + "---\n\n"
+
+
+def _md_text(s: str) -> str:
+    """Plain text safe inside Markdown link text and headings."""
+    return s.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]").replace("<", "&lt;")
+
+
+def _feeds(name: str) -> dict[str, str]:
+    return {"rss": f"feeds/{name}.rss.xml", "atom": f"feeds/{name}.atom.xml"}
+
+
+def _item(b: Bulletin, now: datetime, from_dir: str) -> str:
+    up = "../" * from_dir.count("/")
+    expired = " *(verlopen)*" if b.is_expired(now) else ""
+    return (
+        f"- [{_md_text(b.title)}]({up}{bulletin_uri(b)}){expired}  \n"
+        f"  <small>{date_nl(b.date)} · {KIND_LABELS[b.kind]}</small>"
+    )
+
+
+def plan_site(directory: Directory, bulletins: list[Bulletin], now: datetime, home_intro: str) -> SitePlan:
+    public = public_bulletins(bulletins, now)
+    targets = {b.slug: directory.expand_targets(b.networks, b.zones, b.groups, b.all) for b in public}
+    by_network: dict[str, list[Bulletin]] = defaultdict(list)
+    by_tag: dict[str, list[Bulletin]] = defaultdict(list)
+    by_month: dict[tuple[int, int], list[Bulletin]] = defaultdict(list)
+    for b in public:
+        for nid in targets[b.slug]:
+            by_network[nid].append(b)
+        for tag in b.tags:
+            by_tag[tag].append(b)
+        by_month[(b.date.year, b.date.month)].append(b)
+    current = [b for b in public if not b.is_expired(now)]
+    flashes = [b for b in current if b.kind == "infoflash"]
+    pages: dict[str, str] = {}
+    pages["index.md"] = _home(home_intro, current, now, flashes[0] if flashes else None)
+    for b in public:
+        pages[bulletin_uri(b)] = _bulletin_page(b, directory, targets[b.slug], now)
+    pages["netwerken/index.md"] = _networks_index(directory)
+    for n in directory.networks.values():
+        pages[f"netwerken/{n.id}.md"] = _network_page(n, directory, by_network.get(n.id, []), now)
+    pages["onderwerpen/index.md"] = _topics_index(by_tag)
+    for tag, items in by_tag.items():
+        pages[tag_uri(tag)] = _topic_page(tag, items, now)
+    pages["archief/index.md"] = _archive_index(by_month)
+    for year in sorted({y for y, _ in by_month}):
+        pages[f"archief/{year}.md"] = _archive_year(year, by_month, now)
+    feeds = [FeedSpec("alle-berichten", "Alle berichten", "index.md", tuple(public[:FEED_ENTRIES]))]
+    feeds += [
+        FeedSpec(f"netwerk-{n.id}", n.name, f"netwerken/{n.id}.md", tuple(by_network.get(n.id, [])[:FEED_ENTRIES]))
+        for n in directory.networks.values()
+    ]
+    feeds += [
+        FeedSpec(f"onderwerp-{slugify(t)}", f"Onderwerp: {t}", tag_uri(t), tuple(items[:FEED_ENTRIES]))
+        for t, items in by_tag.items()
+    ]
+    return SitePlan(pages, tuple(feeds), flashes[0] if flashes else None, {bulletin_uri(b): b for b in public})
+
+
+def _home(intro: str, current: list[Bulletin], now: datetime, flash: Bulletin | None) -> str:
+    out = [_front(feeds=_feeds("alle-berichten")), intro.strip(), ""]
+    if flash:
+        out += [
+            '!!! danger "Infoflash"',
+            f"    **[{_md_text(flash.title)}]({bulletin_uri(flash)})**: {_md_text(flash.summary)}",
+            "",
+        ]
+    out += ["## Actuele berichten", ""]
+    out += [_item(b, now, "") for b in current[:20]] or ["Er zijn geen actuele berichten."]
+    out += [
+        "",
+        "[Alle berichten in het archief](archief/index.md) · "
+        "[Abonneer met RSS](feeds/alle-berichten.rss.xml){ type=application/rss+xml }",
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _bulletin_page(b: Bulletin, d: Directory, networks: tuple[str, ...], now: datetime) -> str:
+    links = ", ".join(f"[{_md_text(d.networks[n].name)}](../netwerken/{n}.md)" for n in networks)
+    tags = ", ".join(f"[{_md_text(t)}](../{tag_uri(t)})" for t in b.tags)
+    out = [
+        _front(title=b.title, description=b.summary),
+        f"# {_md_text(b.title)}",
+        "",
+        f'<p class="bin-meta"><strong>{KIND_LABELS[b.kind]}</strong> · '
+        f'<time datetime="{b.date.isoformat()}">{date_nl(b.date)}</time></p>',
+        "",
+    ]
+    if b.is_expired(now):
+        out += ['!!! note "Verlopen"', "    Dit bericht is verlopen en staat alleen nog in het archief.", ""]
+    out += [b.body.strip(), "", '<div class="bin-urgent" markdown>', f"**{URGENT_LINE}**", "</div>", ""]
+    if links:
+        out += [f"Voor: {links}", ""]
+    if tags:
+        out += [f"Onderwerpen: {tags}", ""]
+    return "\n".join(out)
+
+
+def _networks_index(d: Directory) -> str:
+    out = [
+        _front(title="Netwerken"),
+        "# Netwerken",
+        "",
+        "Een buurtinformatienetwerk (BIN) verbindt burgers en politie in een buurt. "
+        "Een BIN-Z doet hetzelfde voor handelaars en zelfstandigen.",
+        "",
+    ]
+    for z in d.zones.values():
+        nets = [n for n in d.networks.values() if n.zone == z.id]
+        if nets:
+            out += [f"## {_md_text(z.name)}", ""]
+            out += [f"- [{_md_text(n.name)}]({n.id}.md)" + (" (BIN-Z)" if n.kind == "business" else "") for n in nets]
+            out.append("")
+    return "\n".join(out)
+
+
+def _network_page(n: Network, d: Directory, items: list[Bulletin], now: datetime) -> str:
+    zone = d.zones.get(n.zone)
+    feeds = _feeds(f"netwerk-{n.id}")
+    out = [_front(title=n.name, description=f"Berichten van {n.name}", feeds=feeds), f"# {_md_text(n.name)}", ""]
+    if n.description:
+        out += [n.description.strip(), ""]
+    if n.area:
+        out += [f"**Gebied:** {_md_text(n.area)}", ""]
+    if zone:
+        out += [f"**Politiezone:** {_md_text(zone.name)}", ""]
+    out += [
+        "## Lid worden",
+        "",
+        (n.join.strip() or "Neem contact op met de coördinator."),
+        "",
+        f"**Contact:** [{n.contact}](mailto:{n.contact})",
+        "",
+        "## Berichten",
+        "",
+    ]
+    out += [_item(b, now, "netwerken/") for b in items] or ["Nog geen openbare berichten."]
+    out += ["", f"Volg dit netwerk: [RSS](../{feeds['rss']}) · [Atom](../{feeds['atom']})", ""]
+    return "\n".join(out)
+
+
+def _topics_index(by_tag: dict[str, list[Bulletin]]) -> str:
+    out = [_front(title="Onderwerpen"), "# Onderwerpen", ""]
+    out += [f"- [{_md_text(t)}]({slugify(t)}.md) ({len(items)})" for t, items in sorted(by_tag.items())]
+    return "\n".join(out) + "\n"
+
+
+def _topic_page(tag: str, items: list[Bulletin], now: datetime) -> str:
+    feeds = _feeds(f"onderwerp-{slugify(tag)}")
+    out = [_front(title=f"Onderwerp: {tag}", feeds=feeds), f"# Onderwerp: {_md_text(tag)}", ""]
+    out += [_item(b, now, "onderwerpen/") for b in items]
+    out += ["", f"Volg dit onderwerp: [RSS](../{feeds['rss']}) · [Atom](../{feeds['atom']})", ""]
+    return "\n".join(out)
+
+
+def _archive_index(by_month: dict[tuple[int, int], list[Bulletin]]) -> str:
+    out = [_front(title="Archief"), "# Archief", ""]
+    for year in sorted({y for y, _ in by_month}, reverse=True):
+        months = sorted((m for y, m in by_month if y == year), reverse=True)
+        out.append(
+            f"- [{year}]({year}.md): "
+            + ", ".join(f"[{month_nl(year, m)}]({year}.md#maand-{m:02d}) ({len(by_month[(year, m)])})" for m in months)
+        )
+    return "\n".join(out) + "\n"
+
+
+def _archive_year(year: int, by_month: dict[tuple[int, int], list[Bulletin]], now: datetime) -> str:
+    out = [_front(title=f"Archief {year}"), f"# Archief {year}", ""]
+    for m in sorted((m for y, m in by_month if y == year), reverse=True):
+        out += [f"## {month_nl(year, m).capitalize()} {{ #maand-{m:02d} }}", ""]
+        out += [_item(b, now, "archief/") for b in by_month[(year, m)]]
+        out.append("")
+    return "\n".join(out)
