@@ -94,6 +94,20 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+@command("preview", "render the newsletters that would go out into a folder (.html, .txt, .eml)")
+def cmd_preview(args: argparse.Namespace, config: Config) -> int:
+    from .pipeline import preview
+
+    out = args.out or (config.root / "preview")
+    files = preview(config, out, args.network, args.bulletin)
+    print(f"{(len(files) - 1) // 3} edition variant(s) (network x language) in {files[0]}")
+    if args.open:
+        import webbrowser
+
+        webbrowser.open(files[0].resolve().as_uri())
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="binpost", description="Bulletins for neighbourhood information networks: check, publish and mail them."
@@ -126,6 +140,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--audience", choices=("public", "members"), default="public")
     p.add_argument("--priority", choices=("routine", "urgent"), default="routine")
     parsers["build"].add_argument("--no-strict", action="store_true", help="do not fail on warnings")
+    p = parsers["preview"]
+    p.add_argument("--network", metavar="ID", help="only this network's edition")
+    p.add_argument("--bulletin", metavar="SLUG", help="only this bulletin (even if not yet approved)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: preview/)")
+    p.add_argument("--open", action="store_true", help="open the index in a web browser")
     for extra in EXTRA_ARGS:
         extra(parsers)
     return parser

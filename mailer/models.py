@@ -142,3 +142,19 @@ class Bulletin:
     def is_public(self, now: datetime) -> bool:
         """May this appear on the public site and in feeds at `now`?"""
         return self.status == "approved" and self.audience == "public" and self.date <= now
+
+
+@dataclass(frozen=True)
+class Edition:
+    """What one network's members receive at one time: one bulletin (flash) or several (digest)."""
+
+    id: str
+    network: Network
+    bulletins: tuple[Bulletin, ...]
+    kind: str  # "single" | "digest" | "urgent"
+    date: datetime  # when it is due; shown in the mail
+
+    @property
+    def list_id(self) -> str:
+        """The mailing list this edition belongs to: one per network (unsubscribe is per list)."""
+        return self.network.id
