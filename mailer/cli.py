@@ -108,6 +108,41 @@ def cmd_preview(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+@command("send", "deliver editions to the members of the targeted networks (SMTP, or the outbox folder)")
+def cmd_send(args: argparse.Namespace, config: Config) -> int:
+    from .delivery import SendOptions
+    from .pipeline import check
+    from .sending import SendRequest, send
+
+    project = check(config)
+    options = SendOptions(
+        max_errors=args.max_errors,
+        retries=args.retries,
+        backoff=args.backoff,
+        rate=args.rate if args.rate is not None else config.rate,
+        connections=args.connections or config.connections,
+    )
+    request = SendRequest(
+        yes=args.yes,
+        dry_run=args.dry_run,
+        test_to=args.to or "",
+        force=args.force,
+        resend_uncertain=args.resend_uncertain,
+        network=args.network or "",
+        options=options,
+    )
+    if args.network and args.network not in project.directory.networks:
+        raise BinpostError(f"unknown network '{args.network}'")
+    send(project, request, confirm=_confirm, out=sys.stdout)
+    return 0
+
+
+def _confirm(prompt: str) -> bool:
+    if not sys.stdin.isatty():
+        raise BinpostError("confirmation needed but there is no terminal: run with --yes (or --dry-run first)")
+    return input(prompt).strip().lower() in ("y", "yes", "j", "ja")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="binpost", description="Bulletins for neighbourhood information networks: check, publish and mail them."
@@ -145,6 +180,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--bulletin", metavar="SLUG", help="only this bulletin (even if not yet approved)")
     p.add_argument("--out", type=Path, metavar="DIR", help="output folder (default: preview/)")
     p.add_argument("--open", action="store_true", help="open the index in a web browser")
+    p = parsers["send"]
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--dry-run", action="store_true", help="show what would be sent; send nothing")
+    p.add_argument(
+        "--to",
+        metavar="ADDRESS",
+        help="send one test copy of each edition to ADDRESS, marked [TEST]; nothing is recorded as delivered",
+    )
+    p.add_argument("--network", metavar="ID", help="only this network's editions")
+    p.add_argument("--force", action="store_true", help="also send editions that are long overdue")
+    p.add_argument(
+        "--resend-uncertain",
+        action="store_true",
+        help="send again the messages whose outcome is unknown after a crash (may duplicate)",
+    )
+    p.add_argument("--max-errors", type=int, default=20, metavar="N", help="stop after N failures in a row")
+    p.add_argument("--retries", type=int, default=5, metavar="N", help="attempts per message on 4xx replies")
+    p.add_argument("--backoff", type=float, default=1.0, metavar="SECONDS", help="first retry delay (doubles)")
+    p.add_argument("--rate", type=float, metavar="N", help="at most N messages per second")
+    p.add_argument("--connections", type=int, metavar="N", help="parallel SMTP connections")
     for extra in EXTRA_ARGS:
         extra(parsers)
     return parser

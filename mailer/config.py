@@ -24,6 +24,14 @@ class Config:
     unsubscribe_url: str = "https://bin.example.org/uitschrijven"
     unsubscribe_mailto: str = "uitschrijven@bin.example.org"
     overdue_hours: int = 48
+    # SMTP: with no host, mail goes to the outbox folder (the embedded default).
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_security: str = "starttls"  # starttls | tls | none
+    smtp_user: str = ""
+    bounce_address: str = ""  # envelope sender; defaults to sender_address
+    rate: float = 0.0  # messages per second per relay; 0 = as fast as the relay takes them
+    connections: int = 1
 
     @property
     def content_dir(self) -> Path:
@@ -59,5 +67,8 @@ def load_config(root: Path) -> Config:
     for key, f in known.items():
         env = os.environ.get(f"BINPOST_{key.upper()}")
         if env is not None:
-            values[key] = int(env) if f.type in ("int", int) else env
+            try:
+                values[key] = int(env) if f.type in ("int", int) else float(env) if f.type in ("float", float) else env
+            except ValueError:
+                raise ConfigError(f"BINPOST_{key.upper()}={env!r} is not a number") from None
     return Config(root=root, **values)  # type: ignore[arg-type]

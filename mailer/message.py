@@ -15,7 +15,7 @@ import hashlib
 import html
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from email.headerregistry import Address
 from email.policy import SMTP
@@ -31,6 +31,11 @@ SOFT = b"=\r\n"
 
 def token(field: str) -> str:
     return _TOKEN[field]
+
+
+def defuse(text: str) -> str:
+    """Content that happens to contain a placeholder must not be filled in: break the token."""
+    return text.replace("XBINPOSTX", "XBINPOST-X")
 
 
 def clean_header(value: str, limit: int = 200) -> str:
@@ -75,12 +80,18 @@ class BodyTemplate:
 
 @dataclass(frozen=True)
 class MessageTemplate:
-    head: bytes  # the edition's shared headers, already encoded
+    headers: tuple[tuple[str, str], ...]  # the edition's shared headers
+    head: bytes  # the same, encoded once
     text: BodyTemplate
     html: BodyTemplate
     boundary: str
     domain: str
     edition_id: str
+
+    def with_subject(self, subject: str) -> MessageTemplate:
+        """A copy with another subject (test copies are marked [TEST])."""
+        headers = tuple((k, clean_header(subject, 250) if k == "Subject" else v) for k, v in self.headers)
+        return replace(self, headers=headers, head=_encode_headers(headers))
 
     def personalise(
         self,
@@ -91,7 +102,6 @@ class MessageTemplate:
         member_id: str,
         list_unsubscribe: str,
         date: datetime,
-        subject_prefix: str = "",
     ) -> tuple[bytes, str]:
         """The message bytes for one recipient, and its Message-ID."""
         message_id = self.message_id(member_id)
@@ -102,14 +112,10 @@ class MessageTemplate:
             f"Date: {format_datetime(date)}",
             f"List-Unsubscribe: {clean_header(list_unsubscribe, 900)}",
         ]
-        prefix = b""
-        if subject_prefix:
-            prefix = _encode_header("X-Binpost-Test", clean_header(subject_prefix))
         b = self.boundary.encode()
         parts = [
             "\r\n".join(head).encode("utf-8"),
             b"\r\n",
-            prefix,
             self.head,
             b"\r\n",
             b"--",
@@ -132,8 +138,8 @@ class MessageTemplate:
         return f"<{digest}@{self.domain}>"
 
 
-def _encode_header(name: str, value: str) -> bytes:
-    return SMTP.header_factory(name, value).fold(policy=SMTP).encode("ascii")  # type: ignore[no-any-return]
+def _encode_headers(headers: tuple[tuple[str, str], ...]) -> bytes:
+    return b"".join(SMTP.header_factory(k, v).fold(policy=SMTP).encode("ascii") for k, v in headers)
 
 
 def build_template(
@@ -163,7 +169,13 @@ def build_template(
         "Content-Type": f'multipart/alternative; boundary="{boundary}"',
         **(extra_headers or {}),
     }
-    head = b"".join(_encode_header(k, v) for k, v in headers.items())
+    items = tuple(headers.items())
     return MessageTemplate(
-        head, BodyTemplate.build(text, False), BodyTemplate.build(html_body, True), boundary, domain, edition_id
+        items,
+        _encode_headers(items),
+        BodyTemplate.build(text, False),
+        BodyTemplate.build(html_body, True),
+        boundary,
+        domain,
+        edition_id,
     )

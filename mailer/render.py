@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -24,7 +24,7 @@ from .config import Config
 from .errors import BinpostError
 from .i18n import strings
 from .markup import KIND_LABELS, absolutize, date_nl, render_markdown
-from .message import MessageTemplate, build_template, token
+from .message import MessageTemplate, build_template, defuse, token
 from .models import Directory, Edition
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -91,6 +91,7 @@ def render_edition(edition: Edition, directory: Directory, config: Config, lang:
     zone = directory.zones.get(net.zone)
     esc = html.escape
     blocks = []
+    edition = _defused(edition)
     for b in edition.bulletins:
         public = b.is_public(now)
         footer = (
@@ -140,6 +141,13 @@ def render_edition(edition: Edition, directory: Directory, config: Config, lang:
         html_body=html_out,
     )
     return RenderedEdition(edition, lang, subject, html_out, text, message)
+
+
+def _defused(edition: Edition) -> Edition:
+    bulletins = tuple(
+        replace(b, title=defuse(b.title), summary=defuse(b.summary), body=defuse(b.body)) for b in edition.bulletins
+    )
+    return replace(edition, bulletins=bulletins)
 
 
 def _list_id(config: Config, network_id: str) -> str:

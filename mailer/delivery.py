@@ -1,0 +1,196 @@
+"""Delivering editions: freeze the recipients, send each message once, record every outcome.
+
+The loop is: mark `sending` (committed), hand the exact bytes to the
+transport, mark the outcome (committed). 4xx replies and dropped connections
+are retried with back-off and never count as failures; a 5xx for a recipient
+is a hard bounce: failed, and the member is suppressed for later sends.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from .audience import unsubscribed_from
+from .config import Config
+from .errors import BinpostError
+from .ledger import Ledger, Row
+from .models import Directory, Edition
+from .personal import list_unsubscribe_header, personal_values
+from .render import RenderedEdition, render_edition
+from .transports import PermanentError, TransientError, Transport
+
+
+class SendStopped(BinpostError):
+    """Too many failures in a row: stop, keep the ledger, say how to resume."""
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    max_errors: int = 20
+    retries: int = 5
+    backoff: float = 1.0  # seconds before the first retry; doubles each time, at most 60 s
+    rate: float = 0.0  # messages per second over all connections; 0 = no limit
+    connections: int = 1
+
+
+@dataclass
+class Outcome:
+    sent: int = 0
+    failed: int = 0
+    deferred: int = 0  # still queued after every retry: the next run tries again
+    skipped: int = 0
+    last_error: str = ""
+
+
+@dataclass
+class _Shared:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    consecutive: int = 0
+    stop: str = ""
+    next_slot: float = 0.0
+
+
+class Deliverer:
+    """Sends the queued rows of one edition over one or more connections."""
+
+    def __init__(
+        self,
+        config: Config,
+        directory: Directory,
+        ledger: Ledger,
+        secret: bytes,
+        transports: Callable[[], Transport],
+        options: SendOptions,
+        now: Callable[[], datetime],
+        sleep: Callable[[float], None] = time.sleep,
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        self.config, self.directory, self.ledger, self.secret = config, directory, ledger, secret
+        self.transports, self.options, self.now, self.sleep = transports, options, now, sleep
+        self.progress = progress or (lambda n: None)
+        self.sender = config.bounce_address or config.sender_address
+        self.shared = _Shared()
+        self._rendered: dict[tuple[str, str], RenderedEdition] = {}
+
+    def rendered(self, edition: Edition, lang: str) -> RenderedEdition:
+        key = (edition.id, lang)
+        if key not in self._rendered:  # MJML once per edition variant, never per recipient
+            self._rendered[key] = render_edition(edition, self.directory, self.config, lang, self.now())
+        return self._rendered[key]
+
+    def deliver(self, edition: Edition, rows: list[Row]) -> Outcome:
+        outcome = Outcome()
+        unsubscribes = self.ledger.unsubscribed()  # honoured at once, before members.yaml is updated
+        work: queue.Queue[Row] = queue.Queue()
+        for row in rows:
+            work.put(row)
+        n = max(1, min(self.options.connections, len(rows)))
+        if n == 1:
+            self._worker(edition, work, outcome, unsubscribes)
+        else:
+            threads = [
+                threading.Thread(
+                    target=self._worker, args=(edition, work, outcome, unsubscribes), name=f"smtp-{i}", daemon=True
+                )
+                for i in range(n)
+            ]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        if self.shared.stop:
+            raise SendStopped(self.shared.stop)
+        return outcome
+
+    def _worker(
+        self, edition: Edition, work: queue.Queue[Row], outcome: Outcome, unsubscribes: set[tuple[str, str]]
+    ) -> None:
+        transport = self.transports()
+        try:
+            while not self.shared.stop:
+                try:
+                    row = work.get_nowait()
+                except queue.Empty:
+                    return
+                self._one(edition, row, transport, outcome, unsubscribes)
+        finally:
+            transport.close()
+
+    def _one(
+        self, edition: Edition, row: Row, transport: Transport, outcome: Outcome, unsubscribes: set[tuple[str, str]]
+    ) -> None:
+        member = self.directory.members.get(row.member_id)
+        if member is None or member.status != "active" or unsubscribed_from(member, edition.list_id, unsubscribes):
+            with self.shared.lock:
+                self.ledger.mark(
+                    edition.id, row.member_id, "skipped", None, "left or unsubscribed before sending", self.now()
+                )
+                outcome.skipped += 1
+            self.progress(1)
+            return
+        rendered = self.rendered(edition, row.lang)
+        values = personal_values(self.config, self.secret, member, edition.list_id, row.lang)
+        data, message_id = rendered.message.personalise(
+            to_name=member.name,
+            to_address=row.address,
+            values=values,
+            member_id=member.id,
+            list_unsubscribe=list_unsubscribe_header(self.config, values["UNSUBSCRIBE_TOKEN"]),
+            date=self.now(),
+        )
+        delay = self.options.backoff
+        for attempt in range(1, self.options.retries + 1):
+            self._pace()
+            with self.shared.lock:
+                self.ledger.mark_sending(edition.id, member.id, message_id, self.now())
+            try:
+                reply = transport.send(self.sender, row.address, data)
+            except TransientError as exc:
+                with self.shared.lock:  # not accepted: safe to send again, so back to queued
+                    self.ledger.mark(edition.id, member.id, "queued", exc.code, exc.reply, self.now())
+                    outcome.last_error = f"{exc.code} {exc.reply}"
+                if attempt < self.options.retries:
+                    self.sleep(min(delay, 60.0))
+                    delay *= 2
+                    continue
+                with self.shared.lock:
+                    outcome.deferred += 1
+                    self._count_error(f"{exc.code} {exc.reply}")
+                break
+            except PermanentError as exc:
+                with self.shared.lock:
+                    self.ledger.mark(edition.id, member.id, "failed", exc.code, exc.reply, self.now())
+                    self.ledger.suppress(member.id, row.address, f"{exc.code} {exc.reply}", self.now())
+                    outcome.failed += 1
+                    self._count_error(f"{exc.code} {exc.reply}")
+                break
+            with self.shared.lock:
+                self.ledger.mark(edition.id, member.id, "sent", reply.code, reply.text, self.now())
+                outcome.sent += 1
+                self.shared.consecutive = 0
+            break
+        self.progress(1)
+
+    def _count_error(self, text: str) -> None:
+        self.shared.consecutive += 1
+        if self.shared.consecutive >= self.options.max_errors and not self.shared.stop:
+            self.shared.stop = (
+                f"stopped after {self.shared.consecutive} failures in a row (last: {text}). "
+                "Nothing is lost: fix the cause and run the same `binpost send` again to resume; "
+                "messages already sent are not sent twice."
+            )
+
+    def _pace(self) -> None:
+        if self.options.rate <= 0:
+            return
+        with self.shared.lock:
+            now = time.monotonic()
+            slot = max(now, self.shared.next_slot)
+            self.shared.next_slot = slot + 1.0 / self.options.rate
+        if slot > now:
+            self.sleep(slot - now)

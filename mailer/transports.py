@@ -1,0 +1,252 @@
+"""Where messages go: the Transport protocol, SMTP (the only yagmail importer), an outbox, memory.
+
+A transport takes exact, prebuilt bytes for exactly one recipient. It answers
+with the server's reply or raises TransientError ("later": 4xx, a dropped
+connection) or PermanentError (5xx for this recipient: a hard bounce).
+"""
+
+from __future__ import annotations
+
+import html
+import mailbox
+import os
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.parser import BytesHeaderParser
+from email.policy import default as default_policy
+from pathlib import Path
+from typing import Protocol
+
+from .errors import BinpostError
+
+
+class TransientError(Exception):
+    def __init__(self, code: int, reply: str) -> None:
+        super().__init__(f"{code} {reply}")
+        self.code, self.reply = code, reply
+
+
+class PermanentError(Exception):
+    def __init__(self, code: int, reply: str) -> None:
+        super().__init__(f"{code} {reply}")
+        self.code, self.reply = code, reply
+
+
+@dataclass(frozen=True)
+class Reply:
+    code: int
+    text: str
+
+
+class Transport(Protocol):
+    name: str
+
+    def open(self) -> None: ...
+
+    def send(self, sender: str, recipient: str, data: bytes) -> Reply: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class MemoryTransport:
+    """For unit tests of one module; the delivery tests use a real SMTP server."""
+
+    name: str = "memory"
+    sent: list[tuple[str, str, bytes]] = field(default_factory=list)
+
+    def open(self) -> None:
+        pass
+
+    def send(self, sender: str, recipient: str, data: bytes) -> Reply:
+        self.sent.append((sender, recipient, data))
+        return Reply(250, "OK")
+
+    def close(self) -> None:
+        pass
+
+
+class OutboxTransport:
+    """The embedded default: a Maildir any mail client can open, and an index.html to browse it."""
+
+    name = "outbox"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.box: mailbox.Maildir | None = None
+
+    def open(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.box = mailbox.Maildir(self.folder / "Maildir", create=True)
+
+    def send(self, sender: str, recipient: str, data: bytes) -> Reply:
+        if self.box is None:
+            self.open()
+        assert self.box is not None
+        key = self.box.add(mailbox.MaildirMessage(data))
+        return Reply(250, f"stored {key}")
+
+    def close(self) -> None:
+        if self.box is None:
+            return
+        self.box.close()
+        write_outbox_index(self.folder)
+        self.box = None
+
+
+def write_outbox_index(folder: Path) -> Path:
+    """A page listing what was "sent" to the outbox: subject, date and list, newest first. No addresses."""
+    parser = BytesHeaderParser(policy=default_policy)
+    rows = []
+    maildir = folder / "Maildir"
+    for sub in ("new", "cur"):
+        for path in sorted((maildir / sub).glob("*")) if (maildir / sub).is_dir() else []:
+            with open(path, "rb") as fh:
+                msg = parser.parse(fh)
+            rows.append(
+                (
+                    str(msg["Date"] or ""),
+                    str(msg["Subject"] or ""),
+                    str(msg["List-Id"] or ""),
+                    f"Maildir/{sub}/{path.name}",
+                )
+            )
+    rows.sort(reverse=True)
+    items = "".join(
+        f'<tr><td>{html.escape(d)}</td><td><a href="{html.escape(p)}">{html.escape(s)}</a></td>'
+        f"<td>{html.escape(lst)}</td></tr>"
+        for d, s, lst, p in rows
+    )
+    page = folder / "index.html"
+    tmp = page.with_suffix(".tmp")
+    tmp.write_text(
+        '<!doctype html><html lang="nl"><meta charset="utf-8"><title>Outbox</title>'
+        f"<h1>Outbox: {len(rows)} bericht(en)</h1><table><tr><th>Datum</th><th>Onderwerp</th>"
+        f"<th>Lijst</th></tr>{items}</table></html>\n",
+        encoding="utf-8",
+    )
+    os.replace(tmp, page)
+    return page
+
+
+@dataclass(frozen=True)
+class SMTPSettings:
+    host: str
+    port: int = 587
+    security: str = "starttls"  # starttls | tls | none
+    user: str = ""
+    timeout: float = 60.0
+
+
+def smtp_password(user: str) -> str | None:
+    """From the environment, else the system keyring; never from a file in the repository."""
+    env = os.environ.get("BINPOST_SMTP_PASSWORD")
+    if env:
+        return env
+    if not user:
+        return None
+    try:
+        import keyring
+        import keyring.errors
+    except ImportError:
+        raise BinpostError(
+            f"no password for SMTP user {user}: set BINPOST_SMTP_PASSWORD, or install the "
+            "'keyring' package and run: python -m yagmail.password (see README)"
+        ) from None
+    try:
+        pw = keyring.get_password("yagmail", user)
+    except keyring.errors.KeyringError as exc:  # a headless machine without a keyring backend
+        raise BinpostError(f"the system keyring is not available here ({exc}); set BINPOST_SMTP_PASSWORD") from None
+    if pw is None:
+        raise BinpostError(f"no password for SMTP user {user} in the keyring; set BINPOST_SMTP_PASSWORD")
+    return str(pw)
+
+
+class SMTPTransport:
+    """yagmail opens the authenticated connection; we send our exact bytes over it, many per session."""
+
+    name = "smtp"
+
+    def __init__(self, settings: SMTPSettings) -> None:
+        self.settings = settings
+        self.client: object | None = None
+        self.smtp: smtplib.SMTP | None = None
+
+    def open(self) -> None:
+        import yagmail
+
+        s = self.settings
+        password = smtp_password(s.user) if s.user else None
+        try:
+            client = yagmail.SMTP(
+                user=s.user or None,
+                password=password,
+                host=s.host,
+                port=s.port,
+                smtp_ssl=s.security == "tls",
+                smtp_starttls=s.security == "starttls",
+                smtp_skip_login=not s.user,
+                soft_email_validation=False,
+                timeout=s.timeout,
+            )
+            client.login()
+        except smtplib.SMTPAuthenticationError as exc:
+            raise BinpostError(f"SMTP login refused for {s.user} at {s.host}: {exc.smtp_code}") from None
+        except (OSError, smtplib.SMTPException, ssl.SSLError) as exc:
+            raise TransientError(421, f"cannot connect to {s.host}:{s.port}: {exc}") from None
+        self.client = client
+        self.smtp = client.smtp
+
+    def send(self, sender: str, recipient: str, data: bytes) -> Reply:
+        if self.smtp is None:
+            self.open()
+        assert self.smtp is not None
+        try:
+            self.smtp.sendmail(sender, [recipient], data)
+        except smtplib.SMTPRecipientsRefused as exc:
+            code, reply = exc.recipients[recipient]
+            raise _classify(code, reply) from None
+        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
+            self._reset()
+            raise _classify(exc.smtp_code, exc.smtp_error) from None
+        except smtplib.SMTPResponseException as exc:
+            self._drop()
+            raise _classify(exc.smtp_code, exc.smtp_error) from None
+        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
+            self._drop()
+            raise TransientError(421, f"connection lost: {exc}") from None
+        return Reply(250, "OK")
+
+    def _reset(self) -> None:
+        try:
+            if self.smtp is not None:
+                self.smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            self._drop()
+
+    def _drop(self) -> None:
+        """Forget a broken connection; the next send reconnects."""
+        try:
+            if self.smtp is not None:
+                self.smtp.close()
+        except OSError:
+            pass
+        self.smtp = None
+        self.client = None
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+        self.smtp = None
+        self.client = None
+
+
+def _classify(code: int, reply: bytes | str) -> Exception:
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+    if 400 <= code < 500 or code < 200:
+        return TransientError(code, text)
+    return PermanentError(code, text)
