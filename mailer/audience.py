@@ -29,10 +29,11 @@ def select_recipients(
     directory: Directory,
     suppressed: set[tuple[str, str]],
     unsubscribes: set[tuple[str, str]],
-    covered: set[str] = frozenset(),
-) -> Audience:  # type: ignore[assignment]
+    covered: frozenset[str] | set[str] = frozenset(),
+) -> Audience:
     recipients: dict[str, Member] = {}
-    offline, bounced = [], []
+    offline: list[Member] = []
+    bounced: list[Member] = []
     gone = 0
     for m in directory.members.values():
         if edition.network.id not in m.networks or m.status != "active" or m.id in recipients:

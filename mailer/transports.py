@@ -7,6 +7,7 @@ connection) or PermanentError (5xx for this recipient: a hard bounce).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import mailbox
 import os
@@ -237,10 +238,8 @@ class SMTPTransport:
 
     def close(self) -> None:
         if self.smtp is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 self.smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
         self.smtp = None
         self.client = None
 

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from editions_sample import GOLDEN, golden_outputs  # noqa: E402
+from editions_sample import GOLDEN, golden_outputs
 
 for name, text in golden_outputs().items():
     (GOLDEN / name).write_text(text, encoding="utf-8")

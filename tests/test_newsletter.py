@@ -10,8 +10,8 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-
 from editions_sample import GOLDEN, NOW, SECRET, golden_outputs, sample_edition
+
 from mailer.editions import make_edition
 from mailer.message import build_template, token
 from mailer.models import Bulletin, Member
@@ -78,7 +78,7 @@ def test_french_member_gets_french_frame() -> None:
 
 
 def test_mail_content() -> None:
-    _, rendered, values = sample_edition()
+    _, rendered, _values = sample_edition()
     html = rendered.html
     assert "Politiezone Lindevallei" in html and "BIN Wilgenhove" in html
     assert "Dringend? Bel 101 of 112." in html and "Dringend? Bel 101 of 112." in rendered.text
@@ -105,10 +105,10 @@ def bulletin(**kw: object) -> Bulletin:
 
 
 def render_one(b: Bulletin, lang: str = "nl"):  # type: ignore[no-untyped-def]
+    from editions_sample import ROOT
+
     from mailer.config import load_config
     from mailer.project import load_project
-
-    from editions_sample import ROOT
 
     config = load_config(ROOT)
     d = load_project(config).directory
@@ -118,7 +118,7 @@ def render_one(b: Bulletin, lang: str = "nl"):  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("title", ["Inbraak\r\nBcc: evil@example.net", "Inbraak\nX-Injected: 1",
                                    "Inbraak\x00\x1b[31m", "A" * 5000, "<script>alert(1)</script>"])
 def test_header_injection_is_impossible(title: str) -> None:
-    config, r = render_one(bulletin(title=title))
+    _config, r = render_one(bulletin(title=title))
     raw, _ = r.message.personalise(to_name="Eve\r\nBcc: all@example.net", to_address="eve@example.org",
                                    values={"GREETING": "Beste Eve\r\nX: y,", "UNSUBSCRIBE": "https://u/?t=a"},
                                    member_id="m-1", list_unsubscribe="<https://u/?t=a>\r\nBcc: x@example.net",
@@ -162,10 +162,10 @@ def test_ten_bulletin_edition_stays_under_gmail_clipping() -> None:
     long_body = "\n\n".join(f"## Deel {i}\n\n" + "Dit is een realistische alinea over inbraken in de buurt. " * 8
                             for i in range(4))
     bs = [bulletin(slug=f"b{i}", title=f"Bericht {i}", body=long_body) for i in range(10)]
+    from editions_sample import ROOT
+
     from mailer.config import load_config
     from mailer.project import load_project
-
-    from editions_sample import ROOT
 
     config = load_config(ROOT)
     d = load_project(config).directory
@@ -183,7 +183,7 @@ def test_unsubscribe_token() -> None:
     assert read_token(SECRET, t) == ("m-0009", "bin-wilgenhove")
     assert "@" not in t and "goossens" not in t.lower()
     assert read_token(b"another-secret-xxxxxxxx", t) is None
-    payload, mac = t.split(".")
+    _payload, mac = t.split(".")
     forged = make_token(SECRET, "m-0010", "bin-wilgenhove").split(".")[0] + "." + mac
     assert read_token(SECRET, forged) is None
     for junk in ("", ".", "a.b.c", "%%%.###", t[:-2]):

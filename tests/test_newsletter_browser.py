@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from browser import axe_violations, browser  # noqa: F401  (browser is a fixture)
 from editions_sample import golden_outputs, sample_edition
 

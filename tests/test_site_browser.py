@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from browser import axe_violations, browser, serve  # noqa: F401  (browser is a fixture)
 
 pytestmark = pytest.mark.browser
