@@ -22,7 +22,7 @@ from .ledger import Ledger, Row
 from .models import Directory, Edition
 from .personal import list_unsubscribe_header, personal_values
 from .render import RenderedEdition, render_edition
-from .transports import PermanentError, TransientError, Transport
+from .transports import PermanentError, TransientError, Transport, UncertainError
 
 
 class SendStopped(BinpostError):
@@ -44,6 +44,7 @@ class Outcome:
     failed: int = 0
     deferred: int = 0  # still queued after every retry: the next run tries again
     skipped: int = 0
+    uncertain: int = 0
     last_error: str = ""
 
 
@@ -161,6 +162,11 @@ class Deliverer:
                 with self.shared.lock:
                     outcome.deferred += 1
                     self._count_error(f"{exc.code} {exc.reply}")
+                break
+            except UncertainError as exc:
+                with self.shared.lock:  # maybe delivered: report it, never re-send it on our own
+                    self.ledger.mark(edition.id, member.id, "uncertain", None, str(exc), self.now())
+                    outcome.uncertain += 1
                 break
             except PermanentError as exc:
                 with self.shared.lock:

@@ -154,10 +154,14 @@ def _send(
     fresh = pending_editions(project, ledger, now, request.network)
     plan = [Planned(e, None) for e in resumed if not request.network or e.network.id == request.network]
     suppressed, unsubscribes = ledger.suppressed(), ledger.unsubscribed()
+    claimed: dict[str, set[str]] = {}  # member id -> bulletins already planned for them in this run
     for e in fresh:
+        slugs = {b.slug for b in e.bulletins}
         candidates = [m.id for m in directory.members.values() if e.network.id in m.networks]
-        covered = ledger.covered(candidates, [b.slug for b in e.bulletins])
+        covered = ledger.covered(candidates, sorted(slugs)) | {m for m in candidates if slugs <= claimed.get(m, set())}
         audience = select_recipients(e, directory, suppressed, unsubscribes, covered)
+        for m in audience.recipients:
+            claimed.setdefault(m.id, set()).update(slugs)
         overdue = now - e.date > timedelta(hours=config.overdue_hours)
         plan.append(Planned(e, audience, len(audience.recipients), overdue))
     for p in plan:

@@ -11,6 +11,7 @@ import contextlib
 import html
 import mailbox
 import os
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -26,6 +27,10 @@ class TransientError(Exception):
     def __init__(self, code: int, reply: str) -> None:
         super().__init__(f"{code} {reply}")
         self.code, self.reply = code, reply
+
+
+class UncertainError(Exception):
+    """The server may or may not have accepted the message: never re-send it silently."""
 
 
 class PermanentError(Exception):
@@ -202,22 +207,41 @@ class SMTPTransport:
     def send(self, sender: str, recipient: str, data: bytes) -> Reply:
         if self.smtp is None:
             self.open()
-        assert self.smtp is not None
+        smtp = self.smtp
+        assert smtp is not None
+        # MAIL, RCPT and DATA one by one (not smtplib.sendmail), so that we know how far a
+        # failure got: before the message is handed over, sending again is safe; after it,
+        # the server may have accepted it, so the outcome is uncertain.
         try:
-            self.smtp.sendmail(sender, [recipient], data)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, reply = exc.recipients[recipient]
-            raise _classify(code, reply) from None
-        except (smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as exc:
-            self._reset()
-            raise _classify(exc.smtp_code, exc.smtp_error) from None
-        except smtplib.SMTPResponseException as exc:
+            if not smtp.does_esmtp:
+                smtp.ehlo_or_helo_if_needed()
+            code, reply = smtp.mail(sender)
+            if code != 250:
+                self._reset()
+                raise _classify(code, reply)
+            code, reply = smtp.rcpt(recipient)
+            if code not in (250, 251):
+                self._reset()
+                raise _classify(code, reply)
+            code, reply = smtp.docmd("DATA")
+            if code != 354:
+                self._reset()
+                raise _classify(code, reply)
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException, OSError) as exc:
             self._drop()
-            raise _classify(exc.smtp_code, exc.smtp_error) from None
-        except (TimeoutError, smtplib.SMTPServerDisconnected, OSError) as exc:
+            code = getattr(exc, "smtp_code", 421)
+            raise TransientError(code if 400 <= code < 500 else 421, f"connection lost: {exc}") from None
+        try:
+            smtp.send(_dot_stuff(data))
+            code, reply = smtp.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
-            raise TransientError(421, f"connection lost: {exc}") from None
-        return Reply(250, "OK")
+            raise UncertainError(f"connection lost after the message was handed over: {exc}") from None
+        if code != 250:
+            if code == 421:
+                self._drop()
+            raise _classify(code, reply)
+        return Reply(code, reply.decode("utf-8", "replace"))
 
     def _reset(self) -> None:
         try:
@@ -242,6 +266,14 @@ class SMTPTransport:
                 self.smtp.quit()
         self.smtp = None
         self.client = None
+
+
+def _dot_stuff(data: bytes) -> bytes:
+    """SMTP transparency (RFC 5321 4.5.2), and the terminating CRLF.CRLF."""
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
 
 
 def _classify(code: int, reply: bytes | str) -> Exception:
