@@ -51,3 +51,23 @@ def select_recipients(
             continue
         recipients[m.id] = m
     return Audience(tuple(recipients.values()), tuple(offline), tuple(bounced), gone)
+
+
+def select_briefing(
+    edition: Edition, directory: Directory, suppressed: set[tuple[str, str]], unsubscribes: set[tuple[str, str]]
+) -> Audience:
+    """Level 1: the coordinators and steering groups of every targeted network, once each."""
+    from .planning import briefing_recipients
+
+    recipients, offline, bounced = [], [], []
+    for mid in briefing_recipients(edition.bulletins[0], directory):
+        m = directory.members.get(mid)
+        if m is None or m.status != "active" or (m.id, "*") in unsubscribes:
+            continue
+        if not m.email:
+            offline.append(m)
+        elif (m.id, m.email) in suppressed:
+            bounced.append(m)
+        else:
+            recipients.append(m)
+    return Audience(tuple(recipients), tuple(offline), tuple(bounced), 0)

@@ -123,7 +123,7 @@ def cmd_send(args: argparse.Namespace, config: Config) -> int:
         connections=args.connections or config.connections,
     )
     request = SendRequest(
-        yes=args.yes,
+        yes=args.yes or args.due,
         dry_run=args.dry_run,
         test_to=args.to or "",
         force=args.force,
@@ -141,6 +141,58 @@ def _confirm(prompt: str) -> bool:
     if not sys.stdin.isatty():
         raise BinpostError("confirmation needed but there is no terminal: run with --yes (or --dry-run first)")
     return input(prompt).strip().lower() in ("y", "yes", "j", "ja")
+
+
+@command("plan", "show what will go out when over the next days, per network")
+def cmd_plan(args: argparse.Namespace, config: Config) -> int:
+    from . import clock
+    from .ledger import Ledger
+    from .pipeline import check
+    from .planning import upcoming
+    from .sending import ledger_path
+
+    project = check(config)
+    ledger = Ledger(ledger_path(config))
+    try:
+        items = upcoming(project.bulletins, project.directory, ledger, clock.now(), args.days)
+    finally:
+        ledger.close()
+    print(f"{'when (Brussels)':18} {'network':22} {'kind':9} bulletins")
+    for u in items:
+        print(f"{u.when:%Y-%m-%d %H:%M}   {u.network:22} {u.kind:9} {', '.join(u.slugs)}")
+    if not items:
+        print(f"nothing planned in the next {args.days} days")
+    return 0
+
+
+@command("report", "the history: what went to which networks when, approved by whom, with delivery counts")
+def cmd_report(args: argparse.Namespace, config: Config) -> int:
+    import json
+
+    from .ledger import Ledger
+    from .sending import ledger_path
+
+    ledger = Ledger(ledger_path(config))
+    try:
+        history = ledger.history()
+    finally:
+        ledger.close()
+    print(
+        f"{'sent (Brussels)':17} {'network':22} {'kind':9} {'sent':>5} {'failed':>6} {'uncert.':>7} "
+        f"{'queued':>6}  approved by / bulletins"
+    )
+    for e in history:
+        c = e["counts"]
+        assert isinstance(c, dict)
+        when = str(e["frozen_at"])[:16].replace("T", " ")
+        slugs = ", ".join(json.loads(str(e["bulletins"])))
+        print(
+            f"{when:17} {e['network']!s:22} {e['kind']!s:9} {c.get('sent', 0):>5} {c.get('failed', 0):>6} "
+            f"{c.get('uncertain', 0):>7} {c.get('queued', 0):>6}  {e['approved_by'] or '-'} / {slugs}"
+        )
+    if not history:
+        print("nothing sent yet")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -182,6 +234,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--open", action="store_true", help="open the index in a web browser")
     p = parsers["send"]
     p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    p.add_argument(
+        "--due",
+        action="store_true",
+        help="for cron and timers: send whatever is due now (briefings "
+        "and editions on each network's schedule) without asking; quiet and quick when nothing is due",
+    )
     p.add_argument("--dry-run", action="store_true", help="show what would be sent; send nothing")
     p.add_argument(
         "--to",
@@ -200,6 +258,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--backoff", type=float, default=1.0, metavar="SECONDS", help="first retry delay (doubles)")
     p.add_argument("--rate", type=float, metavar="N", help="at most N messages per second")
     p.add_argument("--connections", type=int, metavar="N", help="parallel SMTP connections")
+    parsers["plan"].add_argument("--days", type=int, default=14, help="how far ahead (default 14)")
     for extra in EXTRA_ARGS:
         extra(parsers)
     return parser

@@ -9,6 +9,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "intro_digest": "Hier zijn de nieuwe berichten van uw buurtinformatienetwerk.",
         "intro_single": "Er is een nieuw bericht van uw buurtinformatienetwerk.",
         "intro_urgent": "Dringend bericht van de politie voor uw buurt.",
+        "intro_briefing": "Briefing voor de coördinatoren en de stuurgroep: stuur dit bericht nog niet door "
+        "naar de leden.",
+        "next_approved": "Wat gebeurt er nu? {who} keurde de tekst goed; de leden krijgen hem vanaf {date}.",
+        "next_waiting": "Wat gebeurt er nu? De tekst wacht op goedkeuring door {who}. U hoort het wanneer hij "
+        "naar de leden gaat.",
         "read_online": "Lees dit bericht op de website",
         "members_only": "Dit bericht is alleen voor de leden van het netwerk. Geef het niet door.",
         "urgent": "Dringend? Bel 101 of 112.",
@@ -27,6 +32,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "intro_digest": "Voici les nouveaux messages de votre partenariat local de prévention.",
         "intro_single": "Il y a un nouveau message de votre partenariat local de prévention.",
         "intro_urgent": "Message urgent de la police pour votre quartier.",
+        "intro_briefing": "Briefing pour les coordinateurs et le groupe de pilotage : ne transférez pas encore ce "
+        "message aux membres.",
+        "next_approved": "Et ensuite ? {who} a approuvé le texte ; les membres le recevront à partir du {date}.",
+        "next_waiting": "Et ensuite ? Le texte attend l'approbation de {who}.",
         "read_online": "Lire ce message sur le site",
         "members_only": "Ce message est réservé aux membres du réseau. Ne le transférez pas.",
         "urgent": "Urgent ? Appelez le 101 ou le 112.",

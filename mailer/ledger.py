@@ -220,7 +220,7 @@ class Ledger:
         """Every edition with its delivery counts, oldest first (the audit trail)."""
         rows = self.db.execute(
             "SELECT id, network, kind, due, bulletins, approved_by, frozen_at, finished_at "
-            "FROM editions ORDER BY due, id"
+            "FROM editions ORDER BY frozen_at, due, id"
         ).fetchall()
         keys = ("id", "network", "kind", "due", "bulletins", "approved_by", "frozen_at", "finished_at")
         return [{**dict(zip(keys, r, strict=True)), "counts": self.counts(r[0])} for r in rows]

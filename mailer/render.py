@@ -78,7 +78,22 @@ class RenderedEdition:
     message: MessageTemplate
 
 
+def intro_text(edition: Edition, directory: Directory, lang: str) -> str:
+    s = strings(lang)
+    if edition.kind == "briefing":
+        b = edition.bulletins[0]
+        zone = directory.zones.get(edition.network.zone)
+        who = b.approved_by or (zone.police_liaison if zone and zone.police_liaison else "de politie")
+        nxt = s["next_approved"] if b.approved_by else s["next_waiting"]
+        return f"{s['intro_briefing']} {nxt.format(who=who, date=date_nl(b.date))}"
+    if edition.kind == "urgent":
+        return s["intro_urgent"]
+    return s["intro_single" if len(edition.bulletins) == 1 else "intro_digest"]
+
+
 def subject_of(edition: Edition, lang: str) -> str:
+    if edition.kind == "briefing":
+        return f"Briefing: {edition.bulletins[0].title}"
     if len(edition.bulletins) == 1:
         b = edition.bulletins[0]
         return ("DRINGEND: " if b.priority == "urgent" and not b.title.upper().startswith("DRINGEND") else "") + b.title
@@ -107,7 +122,7 @@ def render_edition(edition: Edition, directory: Directory, config: Config, lang:
                 title=esc(b.title), kind=esc(KIND_LABELS[b.kind]), date=esc(date_nl(b.date)), body=body, footer=footer
             )
         )
-    intro = s["intro_urgent"] if edition.kind == "urgent" else s["intro_single" if len(blocks) == 1 else "intro_digest"]
+    intro = intro_text(edition, directory, lang)
     subject = subject_of(edition, lang)
     mjml = _template("newsletter.mjml").substitute(
         lang=esc(lang),
@@ -127,7 +142,7 @@ def render_edition(edition: Edition, directory: Directory, config: Config, lang:
         unsubscribe_url=token("UNSUBSCRIBE"),
     )
     html_out = compile_mjml(mjml)
-    text = render_text(edition, config, lang, now, zone.name if zone else "")
+    text = render_text(edition, config, lang, now, zone.name if zone else "", intro)
     message = build_template(
         edition_id=f"{edition.id}.{lang}",
         subject=subject,
@@ -179,15 +194,11 @@ def markdown_to_text(md: str, base_url: str) -> str:
     return html.unescape(re.sub(r"\n{3,}", "\n\n", text)).strip()
 
 
-def render_text(edition: Edition, config: Config, lang: str, now: datetime, zone_name: str) -> str:
+def render_text(edition: Edition, config: Config, lang: str, now: datetime, zone_name: str, intro: str) -> str:
     s = strings(lang)
     net = edition.network
     rule = "-" * 60
-    intro = (
-        s["intro_urgent"]
-        if edition.kind == "urgent"
-        else s["intro_single" if len(edition.bulletins) == 1 else "intro_digest"]
-    )
+
     out = [f"{zone_name} - {net.name}".strip(" -"), "", token("GREETING"), "", intro, ""]
     for b in edition.bulletins:
         out += [

@@ -11,18 +11,18 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
 from . import clock
-from .audience import Audience, select_recipients
+from .audience import Audience, select_briefing, select_recipients
 from .config import Config
 from .delivery import Deliverer, Outcome, SendOptions
-from .editions import mailable, make_edition, targets_of
 from .errors import BinpostError
 from .ledger import Ledger
-from .models import Bulletin, Edition, Member
+from .models import Edition, Member
+from .planning import due_editions
 from .project import Project
 from .tokens import load_secret
 from .transports import OutboxTransport, SMTPSettings, SMTPTransport, Transport
@@ -83,24 +83,6 @@ def send_lock(state_dir: Path) -> Iterator[None]:
         fh.close()
 
 
-def pending_editions(project: Project, ledger: Ledger, now: datetime, network: str = "") -> list[Edition]:
-    """Per network, the mailable bulletins not yet in one of its editions (immediate delivery)."""
-    by_network: dict[str, list[Bulletin]] = {}
-    for b in project.bulletins:
-        if mailable(b, now):
-            for nid in targets_of(b, project.directory):
-                by_network.setdefault(nid, []).append(b)
-    out = []
-    for nid, items in by_network.items():
-        if network and nid != network:
-            continue
-        done = ledger.sent_slugs(nid)
-        fresh = [b for b in items if b.slug not in done]
-        if fresh:
-            out.append(make_edition(project.directory.networks[nid], fresh, max(b.date for b in fresh)))
-    return out
-
-
 def unfinished_editions(project: Project, ledger: Ledger) -> tuple[list[Edition], list[str]]:
     """Editions frozen earlier with rows still queued: resume them exactly as frozen."""
     import json
@@ -151,19 +133,23 @@ def _send(
     real_mail = bool(config.smtp_host)
     recovered = ledger.recover(now)
     resumed, lost = unfinished_editions(project, ledger)
-    fresh = pending_editions(project, ledger, now, request.network)
+    fresh = due_editions(project.bulletins, directory, ledger, now, config.overdue_hours, request.network)
     plan = [Planned(e, None) for e in resumed if not request.network or e.network.id == request.network]
     suppressed, unsubscribes = ledger.suppressed(), ledger.unsubscribed()
     claimed: dict[str, set[str]] = {}  # member id -> bulletins already planned for them in this run
-    for e in fresh:
+    for due in fresh:
+        e = due.edition
+        if e.kind == "briefing":
+            audience = select_briefing(e, directory, suppressed, unsubscribes)
+            plan.append(Planned(e, audience, len(audience.recipients), due.overdue))
+            continue
         slugs = {b.slug for b in e.bulletins}
         candidates = [m.id for m in directory.members.values() if e.network.id in m.networks]
         covered = ledger.covered(candidates, sorted(slugs)) | {m for m in candidates if slugs <= claimed.get(m, set())}
         audience = select_recipients(e, directory, suppressed, unsubscribes, covered)
         for m in audience.recipients:
             claimed.setdefault(m.id, set()).update(slugs)
-        overdue = now - e.date > timedelta(hours=config.overdue_hours)
-        plan.append(Planned(e, audience, len(audience.recipients), overdue))
+        plan.append(Planned(e, audience, len(audience.recipients), due.overdue))
     for p in plan:
         if p.audience is None:
             p.queued = len(ledger.queued(p.edition.id))
@@ -262,14 +248,14 @@ def _send_tests(
 def _summary(
     plan: list[Planned], recovered: int, lost: list[str], ledger: Ledger, out: IO[str], real_mail: bool
 ) -> None:
-    out.write(f"{'edition':44} {'network':24} {'bulletins':>9} {'e-mail':>7} {'offline':>7} {'bounced':>7}\n")
+    out.write(f"{'edition':52} {'network':22} {'bulletins':>9} {'e-mail':>7} {'offline':>7} {'bounced':>7}\n")
     for p in plan:
         a = p.audience
         offline = len(a.offline) if a else 0
         bounced = len(a.suppressed) if a else 0
         note = " (resuming)" if a is None else (" (overdue)" if p.overdue else "")
         out.write(
-            f"{p.edition.id:44} {p.edition.network.id:24} {len(p.edition.bulletins):>9} {p.queued:>7} "
+            f"{p.edition.id:52} {p.edition.network.id:22} {len(p.edition.bulletins):>9} {p.queued:>7} "
             f"{offline:>7} {bounced:>7}{note}\n"
         )
     if not plan:
