@@ -216,6 +216,13 @@ class Ledger:
         )
         return cur.rowcount == 1
 
+    def unfinished(self) -> list[dict[str, object]]:
+        """Editions frozen but not finished: the ones a run must resume."""
+        keys = ("id", "network", "kind", "due", "bulletins")
+        rows = self.db.execute("SELECT id, network, kind, due, bulletins FROM editions WHERE finished_at IS NULL "
+                               "ORDER BY frozen_at, id").fetchall()
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
     def history(self) -> list[dict[str, object]]:
         """Every edition with its delivery counts, oldest first (the audit trail)."""
         rows = self.db.execute(

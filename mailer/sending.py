@@ -8,6 +8,7 @@ import html
 import io
 import os
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -89,9 +90,7 @@ def unfinished_editions(project: Project, ledger: Ledger) -> tuple[list[Edition]
 
     by_slug = {b.slug: b for b in project.bulletins}
     out, lost = [], []
-    for e in ledger.history():
-        if e["finished_at"] is not None:
-            continue
+    for e in ledger.unfinished():
         slugs = json.loads(str(e["bulletins"]))
         net = project.directory.networks.get(str(e["network"]))
         bulletins = tuple(by_slug[s] for s in slugs if s in by_slug)
@@ -108,26 +107,28 @@ def send(
     confirm: Callable[[str], bool],
     out: IO[str],
     sleep: Callable[[float], None] | None = None,
+    now: Callable[[], datetime] = clock.now,
 ) -> dict[str, Outcome]:
-    config = project.config
-    now = clock.now()
-    with send_lock(config.state_dir):
-        ledger = Ledger(ledger_path(config))
+    """Lock the state folder, open the ledger, send what is due."""
+    with send_lock(project.config.state_dir):
+        ledger = Ledger(ledger_path(project.config))
         try:
-            return _send(project, request, ledger, now, confirm, out, sleep)
+            return run_send(project, request, ledger, confirm, out, sleep, now)
         finally:
             ledger.close()
 
 
-def _send(
+def run_send(
     project: Project,
     request: SendRequest,
     ledger: Ledger,
-    now: datetime,
     confirm: Callable[[str], bool],
     out: IO[str],
-    sleep: Callable[[float], None] | None,
+    sleep: Callable[[float], None] | None = None,
+    clock_now: Callable[[], datetime] = clock.now,
 ) -> dict[str, Outcome]:
+    """Plan, confirm, freeze and deliver; `clock_now` is the only clock (tests pass a fixed one)."""
+    now = clock_now()
     config, directory = project.config, project.directory
     factory = transport_factory(config)
     real_mail = bool(config.smtp_host)
@@ -180,8 +181,8 @@ def _send(
             secret,
             factory,
             request.options,
-            clock.now,
-            sleep=sleep or __import__("time").sleep,
+            clock_now,
+            sleep=sleep or time.sleep,
             progress=tick,
         )
         for p in plan:
@@ -203,7 +204,7 @@ def _send(
             results[e.id] = deliverer.deliver(e, ledger.queued(e.id))
             counts = ledger.counts(e.id)
             if not counts.get("queued") and not counts.get("sending"):
-                ledger.finish(e.id, clock.now())
+                ledger.finish(e.id, clock_now())
     write_report(project, plan, ledger, results, out)
     return results
 

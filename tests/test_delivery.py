@@ -26,6 +26,9 @@ NOW = "2024-01-01T10:00:00+01:00"  # an hour after the generated zone's first bu
 def make_zone(tmp_path: Path, members: int, networks: int = 3) -> Path:
     root = tmp_path / "zone"
     generate(root, networks=networks, members=members, bulletins=1)
+    members_yaml = root / "members.yaml"  # every network immediate: these tests are about delivery, not schedules
+    members_yaml.write_text(members_yaml.read_text(encoding="utf-8").replace(
+        "schedule: {every: week, weekday: monday, hour: 18}", "schedule: immediate"), encoding="utf-8")
     return root
 
 
