@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 import markdown
 from babel.dates import format_date, format_datetime
 
-EXTENSIONS = ["tables", "attr_list", "md_in_html", "admonition", "sane_lists"]
+EXTENSIONS = ["tables", "attr_list", "admonition", "sane_lists"]
 
 KIND_LABELS = {
     "notice": "Bericht",

@@ -16,13 +16,14 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page
 
 from mailer import clock
 from mailer.config import load_config
 from mailer.content import BULLETIN_DIR, split_front_matter
 from mailer.feeds import build_feeds
 from mailer.project import load_project
-from mailer.site import SitePlan, bulletin_uri, plan_site
+from mailer.site import SitePlan, plan_site
 
 log = logging.getLogger("mkdocs.plugins.binpost")
 TEMPLATES = Path(__file__).parent / "templates" / "site"
@@ -46,7 +47,8 @@ class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         self.plan = plan_site(project.directory, project.bulletins, clock.now(), split[1] if split else intro)
         self.site_url = config.site_url or project.config.site_url
         flash = self.plan.infoflash
-        config.extra["binpost_flash"] = {"title": flash.title, "url": bulletin_uri(flash)} if flash else None
+        # A URL, not a .md path: templates' `url` filter only makes it relative.
+        config.extra["binpost_flash"] = {"title": flash.title, "url": f"berichten/{flash.slug}/"} if flash else None
         # Our templates override the theme's, and our stylesheet (screen and print) is always in.
         config.theme.dirs.insert(0, str(TEMPLATES))
         if CSS not in config.extra_css:
@@ -73,3 +75,9 @@ class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             files.append(File.generated(config, f"feeds/{spec.name}.atom.xml", content=atom))
         log.info("binpost: %d pages, %d feeds", len(plan.pages), len(plan.feeds) * 2)
         return files
+
+    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """Put the prebuilt HTML (bulletin lists, a bulletin's frame) in place of its markers (site._slot)."""
+        for marker, fragment in self.plan.slots.get(page.file.src_uri, {}).items():
+            html = html.replace(marker, fragment, 1)
+        return html

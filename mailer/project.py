@@ -28,6 +28,10 @@ class Project:
 
 def display_path(path: Path, root: Path) -> str:
     try:
+        return path.relative_to(root).as_posix()  # the common case, without touching the disk
+    except ValueError:
+        pass
+    try:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
@@ -44,14 +48,24 @@ def load_project(config: Config) -> Project:
     bulletins = load_bulletins(config.content_dir, config.root, problems, sources)
     display = {b.path: display_path(b.path, config.root) for b in bulletins}
     problems += check_bulletins(bulletins, directory, config.root, display)
-    problems += check_personal_data(_published_texts(config), directory)
+    problems += check_personal_data(_published_texts(config, bulletins, display, sources), directory)
     return Project(config, directory, bulletins, _located(problems, sources))
 
 
-def _published_texts(config: Config) -> list[tuple[str, str, int]]:
+def _published_texts(config: Config, bulletins: list[Bulletin], display: dict[Path, str],
+                     sources: dict[str, Source]) -> list[tuple[str, str, int]]:
+    """Every text that may be published: bulletins as already read, plus the other pages in content/."""
     out = []
+    for b in bulletins:
+        path = display[b.path]
+        if path in sources:
+            out.append((path, sources[path].text, 2))
+        out.append((path, b.body, b.body_line))
+    seen = {b.path for b in bulletins}
     if config.content_dir.is_dir():
         for p in sorted(config.content_dir.rglob("*.md")):
+            if p in seen:
+                continue
             try:
                 out.append((display_path(p, config.root), p.read_text(encoding="utf-8"), 1))
             except (UnicodeDecodeError, OSError):

@@ -7,10 +7,12 @@ public is decided in one place: `public_bulletins`.
 
 from __future__ import annotations
 
+import html
 import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from .markup import KIND_LABELS, URGENT_LINE, date_nl, month_nl
 from .models import Bulletin, Directory, Network
@@ -30,6 +32,7 @@ class FeedSpec:
 @dataclass(frozen=True)
 class SitePlan:
     pages: dict[str, str]  # src uri -> Markdown
+    slots: dict[str, dict[str, str]]  # src uri -> {marker in its HTML: the HTML that replaces it}
     feeds: tuple[FeedSpec, ...]
     infoflash: Bulletin | None
     bulletin_pages: dict[str, Bulletin]  # src uri -> bulletin
@@ -62,13 +65,40 @@ def _feeds(name: str) -> dict[str, str]:
     return {"rss": f"feeds/{name}.rss.xml", "atom": f"feeds/{name}.atom.xml"}
 
 
-def _item(b: Bulletin, now: datetime, from_dir: str) -> str:
-    up = "../" * from_dir.count("/")
-    expired = " *(verlopen)*" if b.is_expired(now) else ""
-    return (
-        f"- [{_md_text(b.title)}]({up}{bulletin_uri(b)}){expired}  \n"
-        f"  <small>{date_nl(b.date)} · {KIND_LABELS[b.kind]}</small>"
-    )
+def _up(page: str) -> str:
+    """The relative prefix from a page's directory URL back to the site root."""
+    path = page.removesuffix(".md")
+    depth = 0 if path == "index" else path.removesuffix("/index").count("/") + 1
+    return "../" * depth
+
+
+@lru_cache(maxsize=None)
+def _entry(b: Bulletin, expired: bool) -> str:
+    mark = " <em>(verlopen)</em>" if expired else ""
+    return (f'<a href="berichten/{html.escape(b.slug)}/">{html.escape(b.title)}</a>{mark}<br>'
+            f"<small>{date_nl(b.date)} · {KIND_LABELS[b.kind]}</small>")
+
+
+def _list(items: list[Bulletin], now: datetime, page: str, slots: dict[str, dict[str, str]]) -> str:
+    """A list of bulletins, as a marker in the Markdown; its HTML goes in after the Markdown step.
+
+    A network's, a topic's or the archive's list can hold thousands of entries; parsed as
+    Markdown (even as raw HTML) they would cost more than all the bulletin pages together.
+    """
+    if not items:
+        return ""
+    up = _up(page)
+    prefix = ' href="' + up
+    rows = "".join("<li>" + _entry(b, b.is_expired(now)).replace(' href="', prefix, 1) + "</li>" for b in items)
+    return _slot(slots, page, f'<ul class="bin-list">{rows}</ul>')
+
+
+def _slot(slots: dict[str, dict[str, str]], page: str, fragment: str) -> str:
+    """A marker for the Markdown; the plugin swaps in `fragment` after the Markdown step."""
+    mine = slots.setdefault(page, {})
+    marker = f"<!--binpost:{len(mine)}-->"
+    mine[marker] = fragment
+    return marker + "\n"
 
 
 def plan_site(directory: Directory, bulletins: list[Bulletin], now: datetime, home_intro: str) -> SitePlan:
@@ -86,18 +116,19 @@ def plan_site(directory: Directory, bulletins: list[Bulletin], now: datetime, ho
     current = [b for b in public if not b.is_expired(now)]
     flashes = [b for b in current if b.kind == "infoflash"]
     pages: dict[str, str] = {}
-    pages["index.md"] = _home(home_intro, current, now, flashes[0] if flashes else None)
+    slots: dict[str, dict[str, str]] = {}
+    pages["index.md"] = _home(home_intro, current, now, flashes[0] if flashes else None, slots)
     for b in public:
-        pages[bulletin_uri(b)] = _bulletin_page(b, directory, targets[b.slug], now)
+        pages[bulletin_uri(b)] = _bulletin_page(b, directory, targets[b.slug], now, slots)
     pages["netwerken/index.md"] = _networks_index(directory)
     for n in directory.networks.values():
-        pages[f"netwerken/{n.id}.md"] = _network_page(n, directory, by_network.get(n.id, []), now)
+        pages[f"netwerken/{n.id}.md"] = _network_page(n, directory, by_network.get(n.id, []), now, slots)
     pages["onderwerpen/index.md"] = _topics_index(by_tag)
     for tag, items in by_tag.items():
-        pages[tag_uri(tag)] = _topic_page(tag, items, now)
+        pages[tag_uri(tag)] = _topic_page(tag, items, now, slots)
     pages["archief/index.md"] = _archive_index(by_month)
     for year in sorted({y for y, _ in by_month}):
-        pages[f"archief/{year}.md"] = _archive_year(year, by_month, now)
+        pages[f"archief/{year}.md"] = _archive_year(year, by_month, now, slots)
     feeds = [FeedSpec("alle-berichten", "Alle berichten", "index.md", tuple(public[:FEED_ENTRIES]))]
     feeds += [
         FeedSpec(f"netwerk-{n.id}", n.name, f"netwerken/{n.id}.md", tuple(by_network.get(n.id, [])[:FEED_ENTRIES]))
@@ -107,10 +138,11 @@ def plan_site(directory: Directory, bulletins: list[Bulletin], now: datetime, ho
         FeedSpec(f"onderwerp-{slugify(t)}", f"Onderwerp: {t}", tag_uri(t), tuple(items[:FEED_ENTRIES]))
         for t, items in by_tag.items()
     ]
-    return SitePlan(pages, tuple(feeds), flashes[0] if flashes else None, {bulletin_uri(b): b for b in public})
+    return SitePlan(pages, slots, tuple(feeds), flashes[0] if flashes else None,
+                    {bulletin_uri(b): b for b in public})
 
 
-def _home(intro: str, current: list[Bulletin], now: datetime, flash: Bulletin | None) -> str:
+def _home(intro: str, current: list[Bulletin], now: datetime, flash: Bulletin | None, slots: dict[str, dict[str, str]]) -> str:
     out = [_front(feeds=_feeds("alle-berichten")), intro.strip(), ""]
     if flash:
         out += [
@@ -119,7 +151,7 @@ def _home(intro: str, current: list[Bulletin], now: datetime, flash: Bulletin | 
             "",
         ]
     out += ["## Actuele berichten", ""]
-    out += [_item(b, now, "") for b in current[:20]] or ["Er zijn geen actuele berichten."]
+    out += [_list(current[:20], now, "index.md", slots) or "Er zijn geen actuele berichten."]
     out += [
         "",
         "[Alle berichten in het archief](archief/index.md) · "
@@ -129,25 +161,22 @@ def _home(intro: str, current: list[Bulletin], now: datetime, flash: Bulletin | 
     return "\n".join(out)
 
 
-def _bulletin_page(b: Bulletin, d: Directory, networks: tuple[str, ...], now: datetime) -> str:
-    links = ", ".join(f"[{_md_text(d.networks[n].name)}](../netwerken/{n}.md)" for n in networks)
-    tags = ", ".join(f"[{_md_text(t)}](../{tag_uri(t)})" for t in b.tags)
-    out = [
-        _front(title=b.title, description=b.summary),
-        f"# {_md_text(b.title)}",
-        "",
-        f'<p class="bin-meta"><strong>{KIND_LABELS[b.kind]}</strong> · '
-        f'<time datetime="{b.date.isoformat()}">{date_nl(b.date)}</time></p>',
-        "",
-    ]
-    if b.is_expired(now):
-        out += ['!!! note "Verlopen"', "    Dit bericht is verlopen en staat alleen nog in het archief.", ""]
-    out += [b.body.strip(), "", '<div class="bin-urgent" markdown>', f"**{URGENT_LINE}**", "</div>", ""]
-    if links:
-        out += [f"Voor: {links}", ""]
-    if tags:
-        out += [f"Onderwerpen: {tags}", ""]
-    return "\n".join(out)
+def _bulletin_page(b: Bulletin, d: Directory, networks: tuple[str, ...], now: datetime,
+                   slots: dict[str, dict[str, str]]) -> str:
+    """Only the author's Markdown is parsed; the frame around it goes in as HTML afterwards."""
+    esc = html.escape
+    uri = bulletin_uri(b)
+    links = ", ".join(f'<a href="../../netwerken/{n}/">{esc(d.networks[n].name)}</a>' for n in networks)
+    tags = ", ".join(f'<a href="../../onderwerpen/{slugify(t)}/">{esc(t)}</a>' for t in b.tags)
+    expired = ('<p class="bin-expired"><strong>Verlopen:</strong> dit bericht staat alleen nog in het archief.</p>'
+               if b.is_expired(now) else "")
+    head = (f'<p class="bin-meta"><strong>{KIND_LABELS[b.kind]}</strong> · '
+            f'<time datetime="{b.date.isoformat()}">{date_nl(b.date)}</time></p>{expired}')
+    foot = (f'<div class="bin-urgent"><p><strong>{URGENT_LINE}</strong></p>'
+            + (f"<p>Voor: {links}</p>" if links else "")
+            + (f"<p>Onderwerpen: {tags}</p>" if tags else "") + "</div>")
+    return "\n".join([_front(title=b.title, description=b.summary), f"# {_md_text(b.title)}", "",
+                      _slot(slots, uri, head), b.body.strip(), "", _slot(slots, uri, foot)])
 
 
 def _networks_index(d: Directory) -> str:
@@ -168,10 +197,11 @@ def _networks_index(d: Directory) -> str:
     return "\n".join(out)
 
 
-def _network_page(n: Network, d: Directory, items: list[Bulletin], now: datetime) -> str:
+def _network_page(n: Network, d: Directory, items: list[Bulletin], now: datetime, slots: dict[str, dict[str, str]]) -> str:
     zone = d.zones.get(n.zone)
     feeds = _feeds(f"netwerk-{n.id}")
-    out = [_front(title=n.name, description=f"Berichten van {n.name}", feeds=feeds), f"# {_md_text(n.name)}", ""]
+    out = [_front(title=n.name, description=f"Berichten van {n.name}", feeds=feeds, search={"exclude": True}),
+           f"# {_md_text(n.name)}", ""]
     if n.description:
         out += [n.description.strip(), ""]
     if n.area:
@@ -188,7 +218,7 @@ def _network_page(n: Network, d: Directory, items: list[Bulletin], now: datetime
         "## Berichten",
         "",
     ]
-    out += [_item(b, now, "netwerken/") for b in items] or ["Nog geen openbare berichten."]
+    out += [_list(items, now, f"netwerken/{n.id}.md", slots) or "Nog geen openbare berichten."]
     out += ["", f"Volg dit netwerk: [RSS](../{feeds['rss']}) · [Atom](../{feeds['atom']})", ""]
     return "\n".join(out)
 
@@ -199,10 +229,12 @@ def _topics_index(by_tag: dict[str, list[Bulletin]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _topic_page(tag: str, items: list[Bulletin], now: datetime) -> str:
+def _topic_page(tag: str, items: list[Bulletin], now: datetime, slots: dict[str, dict[str, str]]) -> str:
     feeds = _feeds(f"onderwerp-{slugify(tag)}")
-    out = [_front(title=f"Onderwerp: {tag}", feeds=feeds), f"# Onderwerp: {_md_text(tag)}", ""]
-    out += [_item(b, now, "onderwerpen/") for b in items]
+    # Listing pages stay out of the search index: a search should find the bulletin itself.
+    out = [_front(title=f"Onderwerp: {tag}", feeds=feeds, search={"exclude": True}),
+           f"# Onderwerp: {_md_text(tag)}", ""]
+    out += [_list(items, now, tag_uri(tag), slots)]
     out += ["", f"Volg dit onderwerp: [RSS](../{feeds['rss']}) · [Atom](../{feeds['atom']})", ""]
     return "\n".join(out)
 
@@ -218,10 +250,10 @@ def _archive_index(by_month: dict[tuple[int, int], list[Bulletin]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _archive_year(year: int, by_month: dict[tuple[int, int], list[Bulletin]], now: datetime) -> str:
-    out = [_front(title=f"Archief {year}"), f"# Archief {year}", ""]
+def _archive_year(year: int, by_month: dict[tuple[int, int], list[Bulletin]], now: datetime, slots: dict[str, dict[str, str]]) -> str:
+    out = [_front(title=f"Archief {year}", search={"exclude": True}), f"# Archief {year}", ""]
     for m in sorted((m for y, m in by_month if y == year), reverse=True):
         out += [f"## {month_nl(year, m).capitalize()} {{ #maand-{m:02d} }}", ""]
-        out += [_item(b, now, "archief/") for b in by_month[(year, m)]]
+        out += [_list(by_month[(year, m)], now, f"archief/{year}.md", slots)]
         out.append("")
     return "\n".join(out)

@@ -76,7 +76,10 @@ def test_every_page_links_accessibility_statement_and_feeds(built_site: tuple[Pa
 
 def test_infoflash_banner_until_expiry(built_site: tuple[Path, dict[str, str]]) -> None:
     home = read(built_site[0] / "site", "index.html")
-    assert 'class="bin-flash"' in home and "valse sms over een pakje" in home
+    assert 'class="bin-flash" href="berichten/2026-12-02-infoflash-sms-phishing/"' in home
+    assert "valse sms over een pakje" in home
+    deep = read(built_site[0] / "site", "netwerken/bin-wilgenhove/index.html")
+    assert 'class="bin-flash" href="../../berichten/2026-12-02-infoflash-sms-phishing/"' in deep
     assert "valse loodgieters" not in home  # expired: off the home page
 
 
