@@ -291,3 +291,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> None:
     sys.exit(main())
+
+
+from . import cli_members  # noqa: E402,F401  (registers `members` and `unsubscribe-server`)

@@ -219,8 +219,9 @@ class Ledger:
     def unfinished(self) -> list[dict[str, object]]:
         """Editions frozen but not finished: the ones a run must resume."""
         keys = ("id", "network", "kind", "due", "bulletins")
-        rows = self.db.execute("SELECT id, network, kind, due, bulletins FROM editions WHERE finished_at IS NULL "
-                               "ORDER BY frozen_at, id").fetchall()
+        rows = self.db.execute(
+            "SELECT id, network, kind, due, bulletins FROM editions WHERE finished_at IS NULL ORDER BY frozen_at, id"
+        ).fetchall()
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def history(self) -> list[dict[str, object]]:
@@ -231,3 +232,50 @@ class Ledger:
         ).fetchall()
         keys = ("id", "network", "kind", "due", "bulletins", "approved_by", "frozen_at", "finished_at")
         return [{**dict(zip(keys, r, strict=True)), "counts": self.counts(r[0])} for r in rows]
+
+
+def erase_member(ledger: Ledger, member_id: str, pseudonym: str) -> int:
+    """GDPR erasure: the ledger keeps its counts, but no longer who or which address."""
+    with ledger.transaction() as db:
+        n = db.execute(
+            "UPDATE deliveries SET member_id=?, address='' WHERE member_id=?", (pseudonym, member_id)
+        ).rowcount
+        db.execute("DELETE FROM suppressions WHERE member_id=?", (member_id,))
+        db.execute("DELETE FROM unsubscribes WHERE member_id=?", (member_id,))
+    return int(n)
+
+
+def unmerged_unsubscribes(ledger: Ledger) -> list[tuple[str, str, str]]:
+    return list(
+        ledger.db.execute(
+            "SELECT member_id, list_id, created_at FROM unsubscribes WHERE merged_at IS NULL ORDER BY created_at"
+        )
+    )
+
+
+def mark_merged(ledger: Ledger, pairs: list[tuple[str, str]], when: str) -> None:
+    with ledger.transaction() as db:
+        db.executemany(
+            "UPDATE unsubscribes SET merged_at=? WHERE member_id=? AND list_id=?", [(when, m, lst) for m, lst in pairs]
+        )
+
+
+def member_record(ledger: Ledger, member_id: str) -> dict[str, object]:
+    """What the ledger holds about one member (for an access request)."""
+    db = ledger.db
+    return {
+        "deliveries": list(
+            db.execute(
+                "SELECT edition_id, status, updated_at FROM deliveries WHERE member_id=? ORDER BY updated_at",
+                (member_id,),
+            )
+        ),
+        "suppressions": list(
+            db.execute("SELECT address, reason, created_at FROM suppressions WHERE member_id=?", (member_id,))
+        ),
+        "unsubscribes": list(
+            db.execute(
+                "SELECT list_id, created_at, source, merged_at FROM unsubscribes WHERE member_id=?", (member_id,)
+            )
+        ),
+    }

@@ -52,8 +52,9 @@ def load_project(config: Config) -> Project:
     return Project(config, directory, bulletins, _located(problems, sources))
 
 
-def _published_texts(config: Config, bulletins: list[Bulletin], display: dict[Path, str],
-                     sources: dict[str, Source]) -> list[tuple[str, str, int]]:
+def _published_texts(
+    config: Config, bulletins: list[Bulletin], display: dict[Path, str], sources: dict[str, Source]
+) -> list[tuple[str, str, int]]:
     """Every text that may be published: bulletins as already read, plus the other pages in content/."""
     out = []
     for b in bulletins:

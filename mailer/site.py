@@ -12,7 +12,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 
 from .markup import KIND_LABELS, URGENT_LINE, date_nl, month_nl
 from .models import Bulletin, Directory, Network
@@ -72,11 +72,13 @@ def _up(page: str) -> str:
     return "../" * depth
 
 
-@lru_cache(maxsize=None)
+@cache
 def _entry(b: Bulletin, expired: bool) -> str:
     mark = " <em>(verlopen)</em>" if expired else ""
-    return (f'<a href="berichten/{html.escape(b.slug)}/">{html.escape(b.title)}</a>{mark}<br>'
-            f"<small>{date_nl(b.date)} · {KIND_LABELS[b.kind]}</small>")
+    return (
+        f'<a href="berichten/{html.escape(b.slug)}/">{html.escape(b.title)}</a>{mark}<br>'
+        f"<small>{date_nl(b.date)} · {KIND_LABELS[b.kind]}</small>"
+    )
 
 
 def _list(items: list[Bulletin], now: datetime, page: str, slots: dict[str, dict[str, str]]) -> str:
@@ -138,11 +140,12 @@ def plan_site(directory: Directory, bulletins: list[Bulletin], now: datetime, ho
         FeedSpec(f"onderwerp-{slugify(t)}", f"Onderwerp: {t}", tag_uri(t), tuple(items[:FEED_ENTRIES]))
         for t, items in by_tag.items()
     ]
-    return SitePlan(pages, slots, tuple(feeds), flashes[0] if flashes else None,
-                    {bulletin_uri(b): b for b in public})
+    return SitePlan(pages, slots, tuple(feeds), flashes[0] if flashes else None, {bulletin_uri(b): b for b in public})
 
 
-def _home(intro: str, current: list[Bulletin], now: datetime, flash: Bulletin | None, slots: dict[str, dict[str, str]]) -> str:
+def _home(
+    intro: str, current: list[Bulletin], now: datetime, flash: Bulletin | None, slots: dict[str, dict[str, str]]
+) -> str:
     out = [_front(feeds=_feeds("alle-berichten")), intro.strip(), ""]
     if flash:
         out += [
@@ -161,22 +164,40 @@ def _home(intro: str, current: list[Bulletin], now: datetime, flash: Bulletin | 
     return "\n".join(out)
 
 
-def _bulletin_page(b: Bulletin, d: Directory, networks: tuple[str, ...], now: datetime,
-                   slots: dict[str, dict[str, str]]) -> str:
+def _bulletin_page(
+    b: Bulletin, d: Directory, networks: tuple[str, ...], now: datetime, slots: dict[str, dict[str, str]]
+) -> str:
     """Only the author's Markdown is parsed; the frame around it goes in as HTML afterwards."""
     esc = html.escape
     uri = bulletin_uri(b)
     links = ", ".join(f'<a href="../../netwerken/{n}/">{esc(d.networks[n].name)}</a>' for n in networks)
     tags = ", ".join(f'<a href="../../onderwerpen/{slugify(t)}/">{esc(t)}</a>' for t in b.tags)
-    expired = ('<p class="bin-expired"><strong>Verlopen:</strong> dit bericht staat alleen nog in het archief.</p>'
-               if b.is_expired(now) else "")
-    head = (f'<p class="bin-meta"><strong>{KIND_LABELS[b.kind]}</strong> · '
-            f'<time datetime="{b.date.isoformat()}">{date_nl(b.date)}</time></p>{expired}')
-    foot = (f'<div class="bin-urgent"><p><strong>{URGENT_LINE}</strong></p>'
-            + (f"<p>Voor: {links}</p>" if links else "")
-            + (f"<p>Onderwerpen: {tags}</p>" if tags else "") + "</div>")
-    return "\n".join([_front(title=b.title, description=b.summary), f"# {_md_text(b.title)}", "",
-                      _slot(slots, uri, head), b.body.strip(), "", _slot(slots, uri, foot)])
+    expired = (
+        '<p class="bin-expired"><strong>Verlopen:</strong> dit bericht staat alleen nog in het archief.</p>'
+        if b.is_expired(now)
+        else ""
+    )
+    head = (
+        f'<p class="bin-meta"><strong>{KIND_LABELS[b.kind]}</strong> · '
+        f'<time datetime="{b.date.isoformat()}">{date_nl(b.date)}</time></p>{expired}'
+    )
+    foot = (
+        f'<div class="bin-urgent"><p><strong>{URGENT_LINE}</strong></p>'
+        + (f"<p>Voor: {links}</p>" if links else "")
+        + (f"<p>Onderwerpen: {tags}</p>" if tags else "")
+        + "</div>"
+    )
+    return "\n".join(
+        [
+            _front(title=b.title, description=b.summary),
+            f"# {_md_text(b.title)}",
+            "",
+            _slot(slots, uri, head),
+            b.body.strip(),
+            "",
+            _slot(slots, uri, foot),
+        ]
+    )
 
 
 def _networks_index(d: Directory) -> str:
@@ -197,11 +218,16 @@ def _networks_index(d: Directory) -> str:
     return "\n".join(out)
 
 
-def _network_page(n: Network, d: Directory, items: list[Bulletin], now: datetime, slots: dict[str, dict[str, str]]) -> str:
+def _network_page(
+    n: Network, d: Directory, items: list[Bulletin], now: datetime, slots: dict[str, dict[str, str]]
+) -> str:
     zone = d.zones.get(n.zone)
     feeds = _feeds(f"netwerk-{n.id}")
-    out = [_front(title=n.name, description=f"Berichten van {n.name}", feeds=feeds, search={"exclude": True}),
-           f"# {_md_text(n.name)}", ""]
+    out = [
+        _front(title=n.name, description=f"Berichten van {n.name}", feeds=feeds, search={"exclude": True}),
+        f"# {_md_text(n.name)}",
+        "",
+    ]
     if n.description:
         out += [n.description.strip(), ""]
     if n.area:
@@ -232,8 +258,11 @@ def _topics_index(by_tag: dict[str, list[Bulletin]]) -> str:
 def _topic_page(tag: str, items: list[Bulletin], now: datetime, slots: dict[str, dict[str, str]]) -> str:
     feeds = _feeds(f"onderwerp-{slugify(tag)}")
     # Listing pages stay out of the search index: a search should find the bulletin itself.
-    out = [_front(title=f"Onderwerp: {tag}", feeds=feeds, search={"exclude": True}),
-           f"# Onderwerp: {_md_text(tag)}", ""]
+    out = [
+        _front(title=f"Onderwerp: {tag}", feeds=feeds, search={"exclude": True}),
+        f"# Onderwerp: {_md_text(tag)}",
+        "",
+    ]
     out += [_list(items, now, tag_uri(tag), slots)]
     out += ["", f"Volg dit onderwerp: [RSS](../{feeds['rss']}) · [Atom](../{feeds['atom']})", ""]
     return "\n".join(out)
@@ -250,7 +279,9 @@ def _archive_index(by_month: dict[tuple[int, int], list[Bulletin]]) -> str:
     return "\n".join(out) + "\n"
 
 
-def _archive_year(year: int, by_month: dict[tuple[int, int], list[Bulletin]], now: datetime, slots: dict[str, dict[str, str]]) -> str:
+def _archive_year(
+    year: int, by_month: dict[tuple[int, int], list[Bulletin]], now: datetime, slots: dict[str, dict[str, str]]
+) -> str:
     out = [_front(title=f"Archief {year}", search={"exclude": True}), f"# Archief {year}", ""]
     for m in sorted((m for y, m in by_month if y == year), reverse=True):
         out += [f"## {month_nl(year, m).capitalize()} {{ #maand-{m:02d} }}", ""]

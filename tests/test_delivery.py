@@ -13,12 +13,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 from smtp_server import SMTPServer
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from gen_zone import generate  # noqa: E402
+from gen_zone import generate
 
 NOW = "2024-01-01T10:00:00+01:00"  # an hour after the generated zone's first bulletin
 
@@ -225,10 +224,10 @@ def test_overdue_edition_is_held_without_force(tmp_path: Path, server: SMTPServe
 
 
 def test_stored_unsubscribe_is_honoured_at_once(tmp_path: Path, server: SMTPServer) -> None:
+    import datetime as dt
+
     from mailer.ledger import Ledger
     from mailer.schema import BRUSSELS
-
-    import datetime as dt
 
     root = make_zone(tmp_path, 10, networks=1)
     ledger = Ledger(root / "state" / "ledger.sqlite3")

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-
 from conftest import copy_sample
+
 from mailer.config import load_config
 from mailer.ledger import Ledger
 from mailer.models import Bulletin
