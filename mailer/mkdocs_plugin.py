@@ -16,7 +16,9 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page
+from mkdocs.utils.templates import TemplateContext
 
 from mailer import clock
 from mailer.config import load_config
@@ -75,6 +77,13 @@ class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             files.append(File.generated(config, f"feeds/{spec.name}.atom.xml", content=atom))
         log.info("binpost: %d pages, %d feeds", len(plan.pages), len(plan.feeds) * 2)
         return files
+
+    def on_page_context(
+        self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
+    ) -> TemplateContext:
+        """The frame below a bulletin, for main.html (kept out of page.content and so out of search)."""
+        context["binpost_footer"] = self.plan.footers.get(page.file.src_uri, "")  # type: ignore[typeddict-unknown-key]
+        return context
 
     def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
         """Put the prebuilt HTML (bulletin lists, a bulletin's frame) in place of its markers (site._slot)."""

@@ -33,6 +33,7 @@ class FeedSpec:
 class SitePlan:
     pages: dict[str, str]  # src uri -> Markdown
     slots: dict[str, dict[str, str]]  # src uri -> {marker in its HTML: the HTML that replaces it}
+    footers: dict[str, str]  # src uri -> HTML below a bulletin (urgent line, networks, topics)
     feeds: tuple[FeedSpec, ...]
     infoflash: Bulletin | None
     bulletin_pages: dict[str, Bulletin]  # src uri -> bulletin
@@ -119,9 +120,10 @@ def plan_site(directory: Directory, bulletins: list[Bulletin], now: datetime, ho
     flashes = [b for b in current if b.kind == "infoflash"]
     pages: dict[str, str] = {}
     slots: dict[str, dict[str, str]] = {}
+    footers: dict[str, str] = {}
     pages["index.md"] = _home(home_intro, current, now, flashes[0] if flashes else None, slots)
     for b in public:
-        pages[bulletin_uri(b)] = _bulletin_page(b, directory, targets[b.slug], now, slots)
+        pages[bulletin_uri(b)] = _bulletin_page(b, directory, targets[b.slug], now, slots, footers)
     pages["netwerken/index.md"] = _networks_index(directory)
     for n in directory.networks.values():
         pages[f"netwerken/{n.id}.md"] = _network_page(n, directory, by_network.get(n.id, []), now, slots)
@@ -140,7 +142,9 @@ def plan_site(directory: Directory, bulletins: list[Bulletin], now: datetime, ho
         FeedSpec(f"onderwerp-{slugify(t)}", f"Onderwerp: {t}", tag_uri(t), tuple(items[:FEED_ENTRIES]))
         for t, items in by_tag.items()
     ]
-    return SitePlan(pages, slots, tuple(feeds), flashes[0] if flashes else None, {bulletin_uri(b): b for b in public})
+    return SitePlan(
+        pages, slots, footers, tuple(feeds), flashes[0] if flashes else None, {bulletin_uri(b): b for b in public}
+    )
 
 
 def _home(
@@ -165,7 +169,12 @@ def _home(
 
 
 def _bulletin_page(
-    b: Bulletin, d: Directory, networks: tuple[str, ...], now: datetime, slots: dict[str, dict[str, str]]
+    b: Bulletin,
+    d: Directory,
+    networks: tuple[str, ...],
+    now: datetime,
+    slots: dict[str, dict[str, str]],
+    footers: dict[str, str],
 ) -> str:
     """Only the author's Markdown is parsed; the frame around it goes in as HTML afterwards."""
     esc = html.escape
@@ -187,6 +196,8 @@ def _bulletin_page(
         + (f"<p>Onderwerpen: {tags}</p>" if tags else "")
         + "</div>"
     )
+    # The frame below the text is not page content, so the search index does not parse it.
+    footers[uri] = foot
     return "\n".join(
         [
             _front(title=b.title, description=b.summary),
@@ -195,7 +206,6 @@ def _bulletin_page(
             _slot(slots, uri, head),
             b.body.strip(),
             "",
-            _slot(slots, uri, foot),
         ]
     )
 
