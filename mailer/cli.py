@@ -78,9 +78,12 @@ def cmd_build(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
-@command("run", "the main job: check, build the site and feeds, and report where to look")
+@command("run", "the main job: check, build the site and feeds, deliver what is due, say where to look")
 def cmd_run(args: argparse.Namespace, config: Config) -> int:
+    import io
+
     from .pipeline import build_site, check
+    from .sending import SendRequest, send
 
     project = check(config)
     for p in project.problems:
@@ -91,6 +94,19 @@ def cmd_run(args: argparse.Namespace, config: Config) -> int:
     )
     out = build_site(config)
     print(f"site:    {out / 'index.html'}  (feeds in {out / 'feeds'})")
+    log = io.StringIO()
+    results = send(project, SendRequest(yes=True), confirm=lambda _: True, out=log)
+    sent = sum(r.sent for r in results.values())
+    where = (
+        f"{config.root / config.outbox / 'index.html'} (Maildir in {config.root / config.outbox / 'Maildir'})"
+        if not config.smtp_host
+        else f"SMTP {config.smtp_host}"
+    )
+    print(f"mail:    {sent} message(s) in {len(results)} edition(s) due now -> {where}")
+    reports = sorted((config.state_dir / "reports").glob("*-send.html"))
+    if results and reports:
+        print(f"report:  {reports[-1]}")
+    print("next:    binpost plan (what goes out when), binpost report (history), binpost preview (newsletters)")
     return 0
 
 

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from .audience import unsubscribed_from
 from .config import Config
@@ -21,7 +22,9 @@ from .errors import BinpostError
 from .ledger import Ledger, Row
 from .models import Directory, Edition
 from .personal import list_unsubscribe_header, personal_values
-from .render import RenderedEdition, render_edition
+
+if TYPE_CHECKING:  # rendering (MJML) is imported only when there is something to send
+    from .render import RenderedEdition
 from .transports import PermanentError, TransientError, Transport, UncertainError
 
 
@@ -81,6 +84,8 @@ class Deliverer:
     def rendered(self, edition: Edition, lang: str) -> RenderedEdition:
         key = (edition.id, lang)
         if key not in self._rendered:  # MJML once per edition variant, never per recipient
+            from .render import render_edition
+
             self._rendered[key] = render_edition(edition, self.directory, self.config, lang, self.now())
         return self._rendered[key]
 
