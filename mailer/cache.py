@@ -34,10 +34,14 @@ def _code_fingerprint() -> bytes:
     return h.digest()
 
 
-def cached(cache_dir: Path | None, kind: str, data: bytes, compute: Callable[[], T]) -> T:
+def cached(cache_dir: Path | None, kind: str, parts: tuple[bytes, ...], compute: Callable[[], T]) -> T:
     if cache_dir is None:
         return compute()
-    key = hashlib.sha256(_code_fingerprint() + data).hexdigest()
+    h = hashlib.sha256(_code_fingerprint())
+    for part in parts:
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    key = h.hexdigest()
     path = cache_dir / f"{kind}-{key[:32]}.pickle"
     try:
         with open(path, "rb") as fh:

@@ -25,6 +25,13 @@ class Source:
     path: str
     text: str
     line_offset: int = 0  # lines before the YAML starts (the opening '---')
+    file: Path | None = None  # when set (and text empty), read on demand: big files are not kept in memory
+
+    @property
+    def content(self) -> str:
+        if self.file is not None and not self.text:
+            return self.file.read_text(encoding="utf-8")
+        return self.text
 
 
 def split_front_matter(text: str) -> tuple[str, str, int] | None:

@@ -8,7 +8,6 @@ is a hard bounce: failed, and the member is suppressed for later sends.
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
 from collections.abc import Callable
@@ -89,19 +88,18 @@ class Deliverer:
             self._rendered[key] = render_edition(edition, self.directory, self.config, lang, self.now())
         return self._rendered[key]
 
-    def deliver(self, edition: Edition, rows: list[Row]) -> Outcome:
+    def deliver(self, edition: Edition) -> Outcome:
+        """Send every queued row of a frozen edition; rows are read from the ledger in chunks."""
         outcome = Outcome()
         unsubscribes = self.ledger.unsubscribed()  # honoured at once, before members.yaml is updated
-        work: queue.Queue[Row] = queue.Queue()
-        for row in rows:
-            work.put(row)
-        n = max(1, min(self.options.connections, len(rows)))
+        feed = _Feed(self.ledger, edition.id, self.shared.lock)
+        n = max(1, min(self.options.connections, self.ledger.count_queued(edition.id)))
         if n == 1:
-            self._worker(edition, work, outcome, unsubscribes)
+            self._worker(edition, feed, outcome, unsubscribes)
         else:
             threads = [
                 threading.Thread(
-                    target=self._worker, args=(edition, work, outcome, unsubscribes), name=f"smtp-{i}", daemon=True
+                    target=self._worker, args=(edition, feed, outcome, unsubscribes), name=f"smtp-{i}", daemon=True
                 )
                 for i in range(n)
             ]
@@ -113,26 +111,33 @@ class Deliverer:
             raise SendStopped(self.shared.stop)
         return outcome
 
-    def _worker(
-        self, edition: Edition, work: queue.Queue[Row], outcome: Outcome, unsubscribes: set[tuple[str, str]]
-    ) -> None:
+    def _worker(self, edition: Edition, feed: _Feed, outcome: Outcome, unsubscribes: set[tuple[str, str]]) -> None:
         transport = self.transports()
+        done: list[tuple[str, str, int, str]] = []  # a success not yet recorded: goes with the next commit
         try:
             while not self.shared.stop:
-                try:
-                    row = work.get_nowait()
-                except queue.Empty:
+                row = feed.next()
+                if row is None:
                     return
-                self._one(edition, row, transport, outcome, unsubscribes)
+                self._one(edition, row, transport, outcome, unsubscribes, done)
         finally:
+            with self.shared.lock:
+                self.ledger.step(done.pop() if done else None, None, self.now())
             transport.close()
 
     def _one(
-        self, edition: Edition, row: Row, transport: Transport, outcome: Outcome, unsubscribes: set[tuple[str, str]]
+        self,
+        edition: Edition,
+        row: Row,
+        transport: Transport,
+        outcome: Outcome,
+        unsubscribes: set[tuple[str, str]],
+        done: list[tuple[str, str, int, str]],
     ) -> None:
         member = self.directory.members.get(row.member_id)
         if member is None or member.status != "active" or unsubscribed_from(member, edition.list_id, unsubscribes):
             with self.shared.lock:
+                self.ledger.step(done.pop() if done else None, None, self.now())
                 self.ledger.mark(
                     edition.id, row.member_id, "skipped", None, "left or unsubscribed before sending", self.now()
                 )
@@ -153,7 +158,9 @@ class Deliverer:
         for attempt in range(1, self.options.retries + 1):
             self._pace()
             with self.shared.lock:
-                self.ledger.mark_sending(edition.id, member.id, message_id, self.now())
+                # One commit records the previous success and marks this message in flight: a crash
+                # between the two can leave at most this one message uncertain.
+                self.ledger.step(done.pop() if done else None, (edition.id, member.id, message_id), self.now())
             try:
                 reply = transport.send(self.sender, row.address, data)
             except TransientError as exc:
@@ -180,8 +187,8 @@ class Deliverer:
                     outcome.failed += 1
                     self._count_error(f"{exc.code} {exc.reply}")
                 break
+            done.append((edition.id, member.id, reply.code, reply.text))
             with self.shared.lock:
-                self.ledger.mark(edition.id, member.id, "sent", reply.code, reply.text, self.now())
                 outcome.sent += 1
                 self.shared.consecutive = 0
             break
@@ -205,3 +212,25 @@ class Deliverer:
             self.shared.next_slot = slot + 1.0 / self.options.rate
         if slot > now:
             self.sleep(slot - now)
+
+
+class _Feed:
+    """Queued rows handed to the workers in ledger order, a chunk at a time (100,000 rows never sit in memory)."""
+
+    def __init__(self, ledger: Ledger, edition_id: str, lock: threading.Lock, chunk: int = 500) -> None:
+        self.ledger, self.edition_id, self.lock, self.chunk = ledger, edition_id, lock, chunk
+        self.buffer: list[Row] = []
+        self.after = 0
+        self.exhausted = False
+
+    def next(self) -> Row | None:
+        with self.lock:
+            if not self.buffer and not self.exhausted:
+                self.buffer = self.ledger.queued(self.edition_id, after=self.after, limit=self.chunk)
+                self.buffer.reverse()
+                self.exhausted = not self.buffer
+            if not self.buffer:
+                return None
+            row = self.buffer.pop()
+            self.after = max(self.after, row.rowid)
+            return row

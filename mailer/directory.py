@@ -7,6 +7,7 @@ E-mail addresses and phone numbers are normalised here, at the edge.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ def load_directory(
 ) -> Directory:
     try:
         raw = path.read_bytes()
-        text = raw.decode("utf-8")
+        raw.decode("utf-8")  # fail early, with a position, on a file that is not UTF-8
     except FileNotFoundError:
         problems.append(
             Problem(
@@ -64,10 +65,10 @@ def load_directory(
 
     def compute() -> tuple[Directory, list[Problem]]:
         found: list[Problem] = []
-        return parse_directory(text, display, found, {}), found
+        return parse_directory(raw.decode("utf-8"), display, found, {}), found
 
-    directory, found = cached(cache_dir, "members", display.encode() + b"\0" + raw, compute)
-    sources[display] = Source(display, text, 0)
+    directory, found = cached(cache_dir, "members", (display.encode(), raw), compute)
+    sources[display] = Source(display, "", 0, file=path)  # re-read only to locate a problem
     problems.extend(found)
     return directory
 
@@ -104,6 +105,13 @@ def parse_directory(text: str, display: str, problems: list[Problem], sources: d
                 )
             )
     parsed: dict[str, dict[str, Any]] = {}
+    builders: dict[str, Callable[[dict[str, Any]], object]] = {
+        "zones": lambda v: Zone(**_fields(v, Zone)),
+        "networks": lambda v: _network(v, display, text, problems),
+        "groups": lambda v: Group(**_fields(v, Group)),
+        "members": lambda v: _member(v, display, text, problems),
+    }
+
     for section, fields in SECTIONS.items():
         entries = data.get(section) or []
         parsed[section] = {}
@@ -147,12 +155,12 @@ def parse_directory(text: str, display: str, problems: list[Problem], sources: d
                 )
                 continue
             v["_where"] = where
-            parsed[section][ident] = v
+            # Build the model entry at once and drop the raw mapping: with 100,000 members,
+            # holding both for the whole file would triple the peak memory.
+            parsed[section][ident] = builders[section](v)
+            entries[i] = None
     return Directory(
-        zones={k: Zone(**_fields(v, Zone)) for k, v in parsed["zones"].items()},
-        networks={k: _network(v, display, text, problems) for k, v in parsed["networks"].items()},
-        groups={k: Group(**_fields(v, Group)) for k, v in parsed["groups"].items()},
-        members={k: _member(v, display, text, problems) for k, v in parsed["members"].items()},
+        zones=parsed["zones"], networks=parsed["networks"], groups=parsed["groups"], members=parsed["members"]
     )
 
 

@@ -49,8 +49,9 @@ CREATE TABLE IF NOT EXISTS unsubscribes (
 """
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
+    rowid: int
     edition_id: str
     member_id: str
     address: str
@@ -158,15 +159,42 @@ class Ledger:
         )
         return cur.rowcount
 
-    def queued(self, edition_id: str) -> list[Row]:
+    def queued(self, edition_id: str, after: int = 0, limit: int = -1) -> list[Row]:
         return [
             Row(*r)
             for r in self.db.execute(
-                "SELECT edition_id, member_id, address, lang, status, attempts FROM deliveries "
-                "WHERE edition_id=? AND status='queued' ORDER BY rowid",
-                (edition_id,),
+                "SELECT rowid, edition_id, member_id, address, lang, status, attempts FROM deliveries "
+                "WHERE edition_id=? AND status='queued' AND rowid>? ORDER BY rowid LIMIT ?",
+                (edition_id, after, limit),
             )
         ]
+
+    def count_queued(self, edition_id: str) -> int:
+        row = self.db.execute(
+            "SELECT count(*) FROM deliveries WHERE edition_id=? AND status='queued'", (edition_id,)
+        ).fetchone()
+        return int(row[0])
+
+    def step(self, sent: tuple[str, str, int, str] | None, start: tuple[str, str, str] | None, now: datetime) -> None:
+        """Record a success and mark the next message in flight, in one commit."""
+        if sent is None and start is None:
+            return
+        stamp = now.isoformat()
+        with self.transaction() as db:
+            if sent is not None:
+                edition_id, member_id, code, reply = sent
+                db.execute(
+                    "UPDATE deliveries SET status='sent', smtp_code=?, smtp_reply=?, updated_at=? "
+                    "WHERE edition_id=? AND member_id=?",
+                    (code, reply[:500], stamp, edition_id, member_id),
+                )
+            if start is not None:
+                edition_id, member_id, message_id = start
+                db.execute(
+                    "UPDATE deliveries SET status='sending', attempts=attempts+1, message_id=?, updated_at=? "
+                    "WHERE edition_id=? AND member_id=?",
+                    (message_id, stamp, edition_id, member_id),
+                )
 
     def mark_sending(self, edition_id: str, member_id: str, message_id: str, now: datetime) -> None:
         self.db.execute(

@@ -11,14 +11,14 @@ from .schema import CRIME_KINDS
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Schedule:
     every: str = "immediate"  # immediate | week | 2weeks | month
     weekday: int = 0  # 0 = Monday
     hour: int = 9
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Zone:
     id: str
     name: str
@@ -29,7 +29,7 @@ class Zone:
     police_liaison: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Network:
     id: str
     name: str
@@ -46,7 +46,7 @@ class Network:
     lang: str = "nl"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Group:
     id: str
     name: str
@@ -55,13 +55,13 @@ class Group:
     description: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Consent:
     date: date
     source: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Member:
     id: str
     name: str
@@ -82,7 +82,7 @@ class Member:
         return self.first_name or (self.name.split()[0] if self.name.split() else "")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Directory:
     """Everything in members.yaml, with lookups by id."""
 
@@ -109,7 +109,7 @@ class Directory:
         return tuple(n.id for n in self.networks.values() if n.id in wanted or n.zone in zone_ids)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bulletin:
     path: Path
     slug: str
@@ -144,7 +144,7 @@ class Bulletin:
         return self.status == "approved" and self.audience == "public" and self.date <= now
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Edition:
     """What one network's members receive at one time: one bulletin (flash) or several (digest)."""
 

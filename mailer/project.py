@@ -81,5 +81,5 @@ def _located(problems: list[Problem], sources: dict[str, Source]) -> list[Proble
     out: list[Problem] = []
     for path, group in by_file.items():
         src = sources.get(path)
-        out += locate(group, src.text, src.line_offset) if src else group
+        out += locate(group, src.content, src.line_offset) if src else group
     return sorted(out, key=lambda p: (p.path, p.line, p.col))

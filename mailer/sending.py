@@ -137,7 +137,9 @@ def run_send(
     fresh = due_editions(project.bulletins, directory, ledger, now, config.overdue_hours, request.network)
     plan = [Planned(e, None) for e in resumed if not request.network or e.network.id == request.network]
     suppressed, unsubscribes = ledger.suppressed(), ledger.unsubscribed()
-    claimed: dict[str, set[str]] = {}  # member id -> bulletins already planned for them in this run
+    # member id -> bulletins already planned for them in this run; only members of several networks can
+    # be planned twice, so only they are tracked (100,000 sets would cost tens of MB)
+    claimed: dict[str, set[str]] = {}
     for due in fresh:
         e = due.edition
         if e.kind == "briefing":
@@ -149,11 +151,12 @@ def run_send(
         covered = ledger.covered(candidates, sorted(slugs)) | {m for m in candidates if slugs <= claimed.get(m, set())}
         audience = select_recipients(e, directory, suppressed, unsubscribes, covered)
         for m in audience.recipients:
-            claimed.setdefault(m.id, set()).update(slugs)
+            if len(m.networks) > 1:
+                claimed.setdefault(m.id, set()).update(slugs)
         plan.append(Planned(e, audience, len(audience.recipients), due.overdue))
     for p in plan:
         if p.audience is None:
-            p.queued = len(ledger.queued(p.edition.id))
+            p.queued = ledger.count_queued(p.edition.id)
     _summary(plan, recovered, lost, ledger, out, real_mail)
     if request.test_to:
         return _send_tests(project, plan, request, factory, ledger, out)
@@ -201,7 +204,7 @@ def run_send(
                 )
             if request.resend_uncertain:
                 ledger.requeue_uncertain(e.id, now)
-            results[e.id] = deliverer.deliver(e, ledger.queued(e.id))
+            results[e.id] = deliverer.deliver(e)
             counts = ledger.counts(e.id)
             if not counts.get("queued") and not counts.get("sending"):
                 ledger.finish(e.id, clock_now())
