@@ -55,6 +55,7 @@ class _Shared:
     lock: threading.Lock = field(default_factory=threading.Lock)
     consecutive: int = 0
     stop: str = ""
+    crash: BaseException | None = None
     next_slot: float = 0.0
 
 
@@ -107,6 +108,8 @@ class Deliverer:
                 t.start()
             for t in threads:
                 t.join()
+        if self.shared.crash is not None:
+            raise self.shared.crash  # a bug in a worker thread must not pass as a finished run
         if self.shared.stop:
             raise SendStopped(self.shared.stop)
         return outcome
@@ -120,6 +123,12 @@ class Deliverer:
                 if row is None:
                     return
                 self._one(edition, row, transport, outcome, unsubscribes, done)
+        except BaseException as exc:
+            with self.shared.lock:
+                self.shared.crash = self.shared.crash or exc
+                self.shared.stop = self.shared.stop or "a sending thread failed"
+            if threading.current_thread() is threading.main_thread():
+                raise
         finally:
             with self.shared.lock:
                 self.ledger.step(done.pop() if done else None, None, self.now())

@@ -65,7 +65,8 @@ class Ledger:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         # isolation_level=None: we say where transactions begin and end.
-        self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+        # Shared by the sending threads; every use is under the deliverer's lock.
+        self.db = sqlite3.connect(path, isolation_level=None, timeout=30, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
         # NORMAL survives a killed process (the OS has the write); FULL would add an fsync per commit.
         self.db.execute("PRAGMA synchronous=NORMAL")

@@ -253,3 +253,18 @@ def test_outbox_is_the_default(tmp_path: Path) -> None:
     assert len(box) == 8
     index = (root / "outbox" / "index.html").read_text(encoding="utf-8")
     assert index.count("<tr>") == 9 and "example.org" not in index.replace("bin.example.org", "")
+
+
+def test_parallel_connections_deliver_exactly_once(tmp_path: Path, server: SMTPServer) -> None:
+    root = make_zone(tmp_path, 120)
+    rejected = {"lid5@example.org", "lid77@example.org"}
+    server.handler.faults.reject = set(rejected)
+    server.handler.faults.transient_first = 5
+    server.handler.faults.drop_at_rcpt = {30, 61}
+    r = send(root, smtp_env(server), "--connections", "3", "--backoff", "0.01", "--retries", "8")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Traceback" not in r.stderr and "Exception" not in r.stderr
+    server.wait_quiet()
+    counts = server.handler.counts()
+    assert set(counts) == expected_addresses(120) - rejected and set(counts.values()) == {1}
+    assert Counter(s for _, _, s in ledger_rows(root)) == {"sent": 118, "failed": 2}
