@@ -47,8 +47,10 @@ def serve(folder: Path) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """One Chromium per test module: Playwright's sync API keeps its own event loop, which must not outlive
+    the module that started it (other tests in between run asyncio code, e.g. the SMTP test server)."""
     from playwright.sync_api import sync_playwright
 
     exe = chromium_path()
