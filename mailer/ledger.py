@@ -153,12 +153,14 @@ class Ledger:
         )
         return cur.rowcount
 
-    def requeue_uncertain(self, edition_id: str, now: datetime) -> int:
-        cur = self.db.execute(
-            "UPDATE deliveries SET status='queued', updated_at=? WHERE status='uncertain' AND edition_id=?",
-            (now.isoformat(), edition_id),
-        )
-        return cur.rowcount
+    def reopen_uncertain(self, now: datetime) -> int:
+        """Queue every uncertain message again (the user asked to), reopening its edition."""
+        with self.transaction() as db:
+            n = db.execute("UPDATE deliveries SET status='queued', updated_at=? WHERE status='uncertain'",
+                           (now.isoformat(),)).rowcount
+            db.execute("UPDATE editions SET finished_at=NULL WHERE id IN "
+                       "(SELECT DISTINCT edition_id FROM deliveries WHERE status='queued')")
+        return int(n)
 
     def queued(self, edition_id: str, after: int = 0, limit: int = -1) -> list[Row]:
         return [

@@ -133,6 +133,8 @@ def run_send(
     factory = transport_factory(config)
     real_mail = bool(config.smtp_host)
     recovered = ledger.recover(now)
+    if request.resend_uncertain and not request.dry_run:
+        out.write(f"re-queued {ledger.reopen_uncertain(now)} uncertain message(s) (--resend-uncertain)\n")
     resumed, lost = unfinished_editions(project, ledger)
     fresh = due_editions(project.bulletins, directory, ledger, now, config.overdue_hours, request.network)
     plan = [Planned(e, None) for e in resumed if not request.network or e.network.id == request.network]
@@ -166,12 +168,14 @@ def run_send(
             f"held: {p.edition.id} is more than {config.overdue_hours} h overdue (due "
             f"{p.edition.date:%Y-%m-%d %H:%M}); send it with --force, or withdraw the bulletin\n"
         )
-    plan = [p for p in plan if p not in held and (p.queued or p.audience is None)]
+    # An edition whose network has no one to e-mail is still recorded (frozen with no recipients):
+    # otherwise it would stay due forever and go to whoever joins later.
+    plan = [p for p in plan if p not in held]
     total = sum(p.queued for p in plan)
     if request.dry_run or not plan:
         out.write("dry run: nothing sent\n" if request.dry_run else "nothing to send\n")
         return {}
-    if not request.yes and not confirm(f"Send {total} message(s) in {len(plan)} edition(s)? [y/N] "):
+    if total and not request.yes and not confirm(f"Send {total} message(s) in {len(plan)} edition(s)? [y/N] "):
         out.write("cancelled: nothing sent\n")
         return {}
     secret = load_secret(config.state_dir)
@@ -202,8 +206,6 @@ def run_send(
                     [(m.id, m.email, m.lang) for m in p.audience.recipients],
                     now,
                 )
-            if request.resend_uncertain:
-                ledger.requeue_uncertain(e.id, now)
             results[e.id] = deliverer.deliver(e)
             counts = ledger.counts(e.id)
             if not counts.get("queued") and not counts.get("sending"):

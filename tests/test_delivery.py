@@ -142,6 +142,11 @@ def test_drop_after_handover_is_uncertain_not_resent(tmp_path: Path, server: SMT
     assert "uncertain: 1 message(s)" in r2.stdout
     server.wait_quiet()
     assert sum(server.handler.counts().values()) == 20  # not re-sent without the flag
+    r3 = send(root, smtp_env(server), "--resend-uncertain")
+    assert r3.returncode == 0 and "re-queued 1 uncertain message(s)" in r3.stdout, r3.stdout + r3.stderr
+    server.wait_quiet()
+    assert sum(server.handler.counts().values()) == 21  # the one whose outcome was unknown, once more
+    assert Counter(s for _, _, s in ledger_rows(root)) == {"sent": 20}
 
 
 def test_crash_resume_trials(tmp_path: Path, server: SMTPServer) -> None:
