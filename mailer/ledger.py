@@ -183,6 +183,20 @@ class Ledger:
         if sent is None and start is None:
             return
         stamp = now.isoformat()
+        if sent is not None and start is not None and sent[0] == start[0]:
+            # One statement is atomic on its own: no BEGIN/COMMIT round trips on the hot path.
+            edition_id, done_id, code, reply = sent
+            self.db.execute(
+                "UPDATE deliveries SET "
+                "status = CASE member_id WHEN :done THEN 'sent' ELSE 'sending' END, "
+                "smtp_code = CASE member_id WHEN :done THEN :code ELSE smtp_code END, "
+                "smtp_reply = CASE member_id WHEN :done THEN :reply ELSE smtp_reply END, "
+                "attempts = CASE member_id WHEN :done THEN attempts ELSE attempts + 1 END, "
+                "message_id = CASE member_id WHEN :done THEN message_id ELSE :mid END, updated_at = :at "
+                "WHERE edition_id = :edition AND member_id IN (:done, :next)",
+                {"done": done_id, "code": code, "reply": reply[:500], "mid": start[2], "at": stamp,
+                 "edition": edition_id, "next": start[1]})
+            return
         with self.transaction() as db:
             if sent is not None:
                 edition_id, member_id, code, reply = sent
