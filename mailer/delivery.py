@@ -47,7 +47,6 @@ class Outcome:
     deferred: int = 0  # still queued after every retry: the next run tries again
     skipped: int = 0
     uncertain: int = 0
-    last_error: str = ""
 
 
 @dataclass
@@ -175,7 +174,6 @@ class Deliverer:
             except TransientError as exc:
                 with self.shared.lock:  # not accepted: safe to send again, so back to queued
                     self.ledger.mark(edition.id, member.id, "queued", exc.code, exc.reply, self.now())
-                    outcome.last_error = f"{exc.code} {exc.reply}"
                 if attempt < self.options.retries:
                     self.sleep(min(delay, 60.0))
                     delay *= 2

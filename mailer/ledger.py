@@ -156,10 +156,13 @@ class Ledger:
     def reopen_uncertain(self, now: datetime) -> int:
         """Queue every uncertain message again (the user asked to), reopening its edition."""
         with self.transaction() as db:
-            n = db.execute("UPDATE deliveries SET status='queued', updated_at=? WHERE status='uncertain'",
-                           (now.isoformat(),)).rowcount
-            db.execute("UPDATE editions SET finished_at=NULL WHERE id IN "
-                       "(SELECT DISTINCT edition_id FROM deliveries WHERE status='queued')")
+            n = db.execute(
+                "UPDATE deliveries SET status='queued', updated_at=? WHERE status='uncertain'", (now.isoformat(),)
+            ).rowcount
+            db.execute(
+                "UPDATE editions SET finished_at=NULL WHERE id IN "
+                "(SELECT DISTINCT edition_id FROM deliveries WHERE status='queued')"
+            )
         return int(n)
 
     def queued(self, edition_id: str, after: int = 0, limit: int = -1) -> list[Row]:
@@ -194,8 +197,16 @@ class Ledger:
                 "attempts = CASE member_id WHEN :done THEN attempts ELSE attempts + 1 END, "
                 "message_id = CASE member_id WHEN :done THEN message_id ELSE :mid END, updated_at = :at "
                 "WHERE edition_id = :edition AND member_id IN (:done, :next)",
-                {"done": done_id, "code": code, "reply": reply[:500], "mid": start[2], "at": stamp,
-                 "edition": edition_id, "next": start[1]})
+                {
+                    "done": done_id,
+                    "code": code,
+                    "reply": reply[:500],
+                    "mid": start[2],
+                    "at": stamp,
+                    "edition": edition_id,
+                    "next": start[1],
+                },
+            )
             return
         with self.transaction() as db:
             if sent is not None:
@@ -212,13 +223,6 @@ class Ledger:
                     "WHERE edition_id=? AND member_id=?",
                     (message_id, stamp, edition_id, member_id),
                 )
-
-    def mark_sending(self, edition_id: str, member_id: str, message_id: str, now: datetime) -> None:
-        self.db.execute(
-            "UPDATE deliveries SET status='sending', attempts=attempts+1, message_id=?, updated_at=? "
-            "WHERE edition_id=? AND member_id=?",
-            (message_id, now.isoformat(), edition_id, member_id),
-        )
 
     def mark(self, edition_id: str, member_id: str, status: str, code: int | None, reply: str, now: datetime) -> None:
         self.db.execute(

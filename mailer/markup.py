@@ -12,7 +12,7 @@ from functools import lru_cache
 from urllib.parse import urljoin
 
 import markdown
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 
 EXTENSIONS = ["tables", "attr_list", "admonition", "sane_lists"]
 
@@ -54,10 +54,6 @@ def absolutize(html: str, base_url: str) -> str:
 
 def date_nl(value: datetime) -> str:
     return format_date(value, format="d MMMM y", locale="nl_BE")
-
-
-def datetime_nl(value: datetime) -> str:
-    return format_datetime(value, format="d MMMM y 'om' HH:mm", locale="nl_BE", tzinfo=value.tzinfo)
 
 
 def month_nl(year: int, month: int) -> str:

@@ -36,7 +36,6 @@ class SitePlan:
     footers: dict[str, str]  # src uri -> HTML below a bulletin (urgent line, networks, topics)
     feeds: tuple[FeedSpec, ...]
     infoflash: Bulletin | None
-    bulletin_pages: dict[str, Bulletin]  # src uri -> bulletin
 
 
 def public_bulletins(bulletins: list[Bulletin], now: datetime) -> list[Bulletin]:
@@ -142,9 +141,7 @@ def plan_site(directory: Directory, bulletins: list[Bulletin], now: datetime, ho
         FeedSpec(f"onderwerp-{slugify(t)}", f"Onderwerp: {t}", tag_uri(t), tuple(items[:FEED_ENTRIES]))
         for t, items in by_tag.items()
     ]
-    return SitePlan(
-        pages, slots, footers, tuple(feeds), flashes[0] if flashes else None, {bulletin_uri(b): b for b in public}
-    )
+    return SitePlan(pages, slots, footers, tuple(feeds), flashes[0] if flashes else None)
 
 
 def _home(

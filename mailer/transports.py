@@ -1,4 +1,4 @@
-"""Where messages go: the Transport protocol, SMTP (the only yagmail importer), an outbox, memory.
+"""Where messages go: the Transport protocol, SMTP (the only yagmail importer), and the outbox.
 
 A transport takes exact, prebuilt bytes for exactly one recipient. It answers
 with the server's reply or raises TransientError ("later": 4xx, a dropped
@@ -14,7 +14,7 @@ import os
 import re
 import smtplib
 import ssl
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 from pathlib import Path
@@ -53,24 +53,6 @@ class Transport(Protocol):
     def send(self, sender: str, recipient: str, data: bytes) -> Reply: ...
 
     def close(self) -> None: ...
-
-
-@dataclass
-class MemoryTransport:
-    """For unit tests of one module; the delivery tests use a real SMTP server."""
-
-    name: str = "memory"
-    sent: list[tuple[str, str, bytes]] = field(default_factory=list)
-
-    def open(self) -> None:
-        pass
-
-    def send(self, sender: str, recipient: str, data: bytes) -> Reply:
-        self.sent.append((sender, recipient, data))
-        return Reply(250, "OK")
-
-    def close(self) -> None:
-        pass
 
 
 class OutboxTransport:
