@@ -13,9 +13,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import phonenumbers
-from email_validator import EmailNotValidError, validate_email
-
 from .cache import cached
 from .content import Source
 from .errors import Problem, YamlPath
@@ -26,6 +23,9 @@ from .yamlio import parse_yaml, raw_scalar
 
 def normalise_email(value: str) -> str:
     """Lower-cased, validated address; raises ValueError with a readable reason."""
+    # Imported here: a build or send with members.yaml unchanged reads the cache and never needs them.
+    from email_validator import EmailNotValidError, validate_email
+
     try:
         return validate_email(value, check_deliverability=False).normalized.lower()
     except EmailNotValidError as exc:
@@ -34,6 +34,8 @@ def normalise_email(value: str) -> str:
 
 def normalise_phone(value: str) -> str:
     """E.164 form of a Belgian (or international) number; raises ValueError."""
+    import phonenumbers
+
     try:
         num = phonenumbers.parse(value, "BE")
     except phonenumbers.NumberParseException as exc:

@@ -7,7 +7,7 @@ that the two agree, so the web page, the feed and the mail say the same thing.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from urllib.parse import urljoin
 
@@ -53,6 +53,11 @@ def absolutize(html: str, base_url: str) -> str:
 
 
 def date_nl(value: datetime) -> str:
+    return _date_nl(value.date())
+
+
+@lru_cache(maxsize=8192)  # babel looks the locale up on every call; bulletins share dates
+def _date_nl(value: date) -> str:
     return format_date(value, format="d MMMM y", locale="nl_BE")
 
 

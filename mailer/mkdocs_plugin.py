@@ -10,8 +10,11 @@ that `mkdocs build --strict` counts binpost's warnings.
 from __future__ import annotations
 
 import logging
+import os
+from datetime import datetime
 from pathlib import Path
 
+from jinja2 import Environment
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
@@ -23,9 +26,9 @@ from mkdocs.utils.templates import TemplateContext
 from mailer import clock
 from mailer.config import load_config
 from mailer.content import BULLETIN_DIR, split_front_matter
-from mailer.feeds import build_feeds
+from mailer.forked import Forked
 from mailer.project import load_project
-from mailer.site import SitePlan, plan_site
+from mailer.site import FeedSpec, SitePlan, plan_site
 
 log = logging.getLogger("mkdocs.plugins.binpost")
 TEMPLATES = Path(__file__).parent / "templates" / "site"
@@ -35,6 +38,7 @@ CSS = "assets/binpost.css"
 class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
     plan: SitePlan
     site_url: str
+    feeds: Forked | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path).parent
@@ -67,16 +71,42 @@ class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         for uri, markdown in plan.pages.items():
             files.append(File.generated(config, uri, content=markdown))
         files.append(File.generated(config, CSS, abs_src_path=str(TEMPLATES / "binpost.css")))
-        # Feeds are files of the site like any other: MkDocs checks links to them and writes them.
-        fallback = clock.now()
+        # Feeds are files of the site like any other, so MkDocs checks links to them. A second process
+        # writes them straight into site/ while this one converts the Markdown; on_env waits for it.
+        # (Their source is their destination: MkDocs then skips the copy, as it allows plugins to.)
+        self._discard_feeds()
+        out = Path(config.site_dir) / "feeds"
         for spec in plan.feeds:
-            rss, atom = build_feeds(
-                spec.title, config.site_name, self.site_url, spec.page, f"feeds/{spec.name}", spec.bulletins, fallback
-            )
-            files.append(File.generated(config, f"feeds/{spec.name}.rss.xml", content=rss))
-            files.append(File.generated(config, f"feeds/{spec.name}.atom.xml", content=atom))
+            for ext in ("rss.xml", "atom.xml"):
+                files.append(
+                    File.generated(config, f"feeds/{spec.name}.{ext}", abs_src_path=str(out / f"{spec.name}.{ext}"))
+                )
+        specs, site_name, site_url, fallback = plan.feeds, config.site_name, self.site_url, clock.now()
+        self.feeds = Forked(lambda: _write_feeds(specs, site_name, site_url, fallback, out))
         log.info("binpost: %d pages, %d feeds", len(plan.pages), len(plan.feeds) * 2)
         return files
+
+    def on_env(self, env: Environment, /, *, config: MkDocsConfig, files: Files) -> Environment:
+        """The feeds must be complete before MkDocs copies files into site/."""
+        if self.feeds is not None:
+            try:
+                self.feeds.join()
+            except RuntimeError as exc:
+                raise PluginError(f"binpost: building the feeds failed: {exc}") from None
+            finally:
+                self.feeds = None
+        return env
+
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        self._discard_feeds()
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._discard_feeds()
+
+    def _discard_feeds(self) -> None:
+        if self.feeds is not None:
+            self.feeds.cancel()
+            self.feeds = None
 
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
@@ -85,8 +115,28 @@ class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         context["binpost_footer"] = self.plan.footers.get(page.file.src_uri, "")  # type: ignore[typeddict-unknown-key]
         return context
 
-    def on_page_content(self, html: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-        """Put the prebuilt HTML (bulletin lists, a bulletin's frame) in place of its markers (site._slot)."""
+    def on_post_page(self, output: str, /, *, page: Page, config: MkDocsConfig) -> str:
+        """Put the prebuilt HTML (bulletin lists, a bulletin's header) in place of its markers (site._slot).
+
+        After the template, not before: lists of thousands of links would otherwise go through the
+        search plugin's parser and every template filter for nothing (listing pages are not indexed).
+        """
+        html = output
         for marker, fragment in self.plan.slots.get(page.file.src_uri, {}).items():
             html = html.replace(marker, fragment, 1)
         return html
+
+
+def _write_feeds(specs: tuple[FeedSpec, ...], site_name: str, site_url: str, fallback: datetime, out: Path) -> None:
+    from mailer.feeds import build_feeds  # feedgen and lxml: only the process that writes feeds needs them
+
+    out.mkdir(parents=True, exist_ok=True)
+    for spec in specs:
+        rss, atom = build_feeds(
+            spec.title, site_name, site_url, spec.page, f"feeds/{spec.name}", spec.bulletins, fallback
+        )
+        for data, name in ((rss, f"{spec.name}.rss.xml"), (atom, f"{spec.name}.atom.xml")):
+            # A reader of the live folder (`mkdocs serve`, --dirty) sees the old feed or the new one, never half.
+            tmp = out / f".{name}.tmp"
+            tmp.write_bytes(data)
+            os.replace(tmp, out / name)

@@ -154,6 +154,27 @@ def test_output_is_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert not differ
 
 
+def test_feeds_from_the_worker_process_equal_feeds_built_inline(tmp_path: Path) -> None:
+    import threading
+
+    forked = copy_sample(tmp_path / "forked")
+    build_site(load_config(forked))
+    inline = copy_sample(tmp_path / "inline")
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)  # another thread alive: the plugin writes the feeds itself
+    other.start()
+    try:
+        build_site(load_config(inline))
+    finally:
+        stop.set()
+        other.join()
+    feeds = sorted(p.name for p in (forked / "site" / "feeds").iterdir())
+    assert len(feeds) > 10 and not [n for n in feeds if n.startswith(".")]  # no temporary file left behind
+    assert feeds == sorted(p.name for p in (inline / "site" / "feeds").iterdir())
+    for name in feeds:
+        assert read(forked / "site", f"feeds/{name}") == read(inline / "site", f"feeds/{name}"), name
+
+
 def test_markdown_extensions_agree_with_mkdocs_yml() -> None:
     cfg = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
     names = [e if isinstance(e, str) else next(iter(e)) for e in cfg["markdown_extensions"]]
