@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from .content import Source
 from .errors import Problem, YamlPath
 from .models import WEEKDAYS, Consent, Directory, Group, Member, Network, Schedule, Zone
 from .schema import CONSENT, SCHEDULE_HELP, SECTIONS, did_you_mean, validate_mapping
-from .yamlio import parse_yaml, raw_scalar
+from .yamlio import parse_yaml, raw_scalar, split_sequence
 
 
 def normalise_email(value: str) -> str:
@@ -85,12 +85,46 @@ def _file_digest(path: Path) -> bytes:
     return h.digest()
 
 
+CHUNKED_FROM = 1 << 20  # characters: a members.yaml this large has its members parsed 1,000 at a time
+PER_CHUNK = 1_000
+
+
+class _Unsplittable(Exception):
+    """The piecewise reading met something it cannot vouch for: read the whole file instead."""
+
+
 def parse_directory(text: str, display: str, problems: list[Problem], sources: dict[str, Source]) -> Directory:
     sources[display] = Source(display, text, 0)
+    split = split_sequence(text, "members", PER_CHUNK) if len(text) >= CHUNKED_FROM else None
+    if split is not None:
+        rest, chunks = split
+        head, errs = parse_yaml(rest, display)
+        if not errs and isinstance(head, dict | None) and "members" not in (head or {}):
+            found: list[Problem] = []
+            try:
+                directory = _directory({**(head or {}), "members": _items(chunks, display)}, display, text, found)
+            except _Unsplittable:
+                pass
+            else:
+                problems.extend(found)
+                return directory
     data, errs = parse_yaml(text, display)
     problems.extend(errs)
     if errs:
         return Directory(complete=False)
+    return _directory(data, display, text, problems)
+
+
+def _items(chunks: list[tuple[str, int]], display: str) -> Iterator[Any]:
+    """The members, parsed one chunk at a time (see yamlio.split_sequence)."""
+    for chunk, count in chunks:
+        items, errs = parse_yaml(chunk, display)
+        if errs or not isinstance(items, list) or len(items) != count:
+            raise _Unsplittable
+        yield from items
+
+
+def _directory(data: Any, display: str, text: str, problems: list[Problem]) -> Directory:
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -128,7 +162,7 @@ def parse_directory(text: str, display: str, problems: list[Problem], sources: d
     for section, fields in SECTIONS.items():
         entries = data.get(section) or []
         parsed[section] = {}
-        if not isinstance(entries, list):
+        if not isinstance(entries, list | Iterator):
             problems.append(
                 Problem(
                     display,
@@ -171,7 +205,8 @@ def parse_directory(text: str, display: str, problems: list[Problem], sources: d
             # Build the model entry at once and drop the raw mapping: with 100,000 members,
             # holding both for the whole file would triple the peak memory.
             parsed[section][ident] = builders[section](v)
-            entries[i] = None
+            if isinstance(entries, list):
+                entries[i] = None
     return Directory(
         zones=parsed["zones"], networks=parsed["networks"], groups=parsed["groups"], members=parsed["members"]
     )

@@ -29,7 +29,7 @@ def assert_clean(problems: list[Problem], sources: dict[str, Source]) -> None:
         assert "Traceback" not in p.format()
 
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=int(__import__("os").environ.get("FUZZ_EXAMPLES", "150")), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FAST
@@ -84,3 +84,29 @@ def test_random_members(data: dict[str, object]) -> None:
     sources: dict[str, Source] = {}
     parse_directory(json.dumps(data), "members.yaml", problems, sources)
     assert_clean(problems, sources)
+
+
+def _both_ways(text: str) -> list[tuple[object, ...]]:
+    import mailer.directory as directory
+
+    out = []
+    for threshold in (0, 1 << 40):  # members read in chunks of 3, and the file read whole
+        saved = directory.CHUNKED_FROM, directory.PER_CHUNK
+        directory.CHUNKED_FROM, directory.PER_CHUNK = threshold, 3
+        try:
+            problems: list[Problem] = []
+            d = parse_directory(text, "members.yaml", problems, {})
+        finally:
+            directory.CHUNKED_FROM, directory.PER_CHUNK = saved
+        out.append((d, sorted((p.message, p.where, p.line, p.col) for p in problems)))
+    return out
+
+
+@FAST
+@given(st.integers(min_value=0, max_value=len(SAMPLE_MEMBERS)), st.integers(min_value=0, max_value=len(SAMPLE_MEMBERS)),
+       st.sampled_from(["", "\n", "  - ", "- ", "'", '"', "#", ": ", "  ", "&a ", "|\n"]))
+def test_chunked_reading_equals_whole_reading(at: int, cut: int, insert: str) -> None:
+    # Any insertion or truncation: reading the members piecewise never gives another result.
+    text = (SAMPLE_MEMBERS[:at] + insert + SAMPLE_MEMBERS[at:])[: max(cut, at)]
+    chunked, whole = _both_ways(text)
+    assert chunked == whole
