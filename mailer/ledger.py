@@ -37,7 +37,11 @@ CREATE TABLE IF NOT EXISTS deliveries (
   queued_at TEXT NOT NULL, updated_at TEXT NOT NULL,
   PRIMARY KEY (edition_id, member_id)
 );
-CREATE INDEX IF NOT EXISTS deliveries_status ON deliveries(status);
+-- Only the rows that need attention are indexed by status: an index of every row's status was
+-- rewritten twice per message on the hot path and cost half the time of recording a delivery.
+-- Queries name the index's condition verbatim, which is how SQLite knows it may use it.
+DROP INDEX IF EXISTS deliveries_status;
+CREATE INDEX IF NOT EXISTS deliveries_attention ON deliveries(status) WHERE status IN ('sending', 'uncertain');
 CREATE TABLE IF NOT EXISTS suppressions (
   member_id TEXT NOT NULL, address TEXT NOT NULL, reason TEXT NOT NULL, created_at TEXT NOT NULL,
   PRIMARY KEY (member_id, address)
@@ -47,6 +51,7 @@ CREATE TABLE IF NOT EXISTS unsubscribes (
   merged_at TEXT, PRIMARY KEY (member_id, list_id)
 );
 """
+_ATTENTION = "status IN ('sending', 'uncertain')"  # the condition of the partial index, verbatim
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,29 +154,32 @@ class Ledger:
     def recover(self, now: datetime) -> int:
         """Rows left `sending` by a process that died: their outcome is unknown."""
         cur = self.db.execute(
-            "UPDATE deliveries SET status='uncertain', updated_at=? WHERE status='sending'", (now.isoformat(),)
+            f"UPDATE deliveries SET status='uncertain', updated_at=? WHERE {_ATTENTION} AND status='sending'",
+            (now.isoformat(),),
         )
         return cur.rowcount
 
     def reopen_uncertain(self, now: datetime) -> int:
         """Queue every uncertain message again (the user asked to), reopening its edition."""
         with self.transaction() as db:
-            n = db.execute(
-                "UPDATE deliveries SET status='queued', updated_at=? WHERE status='uncertain'", (now.isoformat(),)
-            ).rowcount
             db.execute(
                 "UPDATE editions SET finished_at=NULL WHERE id IN "
-                "(SELECT DISTINCT edition_id FROM deliveries WHERE status='queued')"
+                f"(SELECT DISTINCT edition_id FROM deliveries WHERE {_ATTENTION} AND status='uncertain')"
             )
+            n = db.execute(
+                f"UPDATE deliveries SET status='queued', updated_at=? WHERE {_ATTENTION} AND status='uncertain'",
+                (now.isoformat(),),
+            ).rowcount
         return int(n)
 
     def queued(self, edition_id: str, after: int = 0, limit: int = -1) -> list[Row]:
         return [
             Row(*r)
             for r in self.db.execute(
-                "SELECT rowid, edition_id, member_id, address, lang, status, attempts FROM deliveries "
-                "WHERE edition_id=? AND status='queued' AND rowid>? ORDER BY rowid LIMIT ?",
-                (edition_id, after, limit),
+                # By rowid from where the last chunk ended: an edition's rows were inserted together.
+                "SELECT rowid, edition_id, member_id, address, lang, status, attempts FROM deliveries NOT INDEXED "
+                "WHERE rowid>? AND edition_id=? AND status='queued' ORDER BY rowid LIMIT ?",
+                (after, edition_id, limit),
             )
         ]
 
@@ -241,7 +249,8 @@ class Ledger:
     def uncertain(self) -> list[tuple[str, str]]:
         return list(
             self.db.execute(
-                "SELECT edition_id, member_id FROM deliveries WHERE status='uncertain' ORDER BY edition_id, member_id"
+                f"SELECT edition_id, member_id FROM deliveries WHERE {_ATTENTION} AND status='uncertain' "
+                "ORDER BY edition_id, member_id"
             )
         )
 

@@ -11,7 +11,6 @@ import contextlib
 import html
 import mailbox
 import os
-import re
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -261,8 +260,11 @@ class SMTPTransport:
 
 def _dot_stuff(data: bytes) -> bytes:
     """SMTP transparency (RFC 5321 4.5.2), and the terminating CRLF.CRLF."""
-    if data.startswith(b".") or b"\n." in data:  # rare in quoted-printable mail: skip the regex otherwise
-        data = re.sub(rb"(?m)^\.", b"..", data)
+    # A line starts at the beginning or after LF: bytes.replace does in C what a (?m)^ regex does
+    # slowly (MJML's CSS puts lines starting with "." in every newsletter).
+    if data.startswith(b"."):
+        data = b"." + data
+    data = data.replace(b"\n.", b"\n..")
     if not data.endswith(b"\r\n"):
         data += b"\r\n"
     return data + b".\r\n"
