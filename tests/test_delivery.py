@@ -273,3 +273,30 @@ def test_parallel_connections_deliver_exactly_once(tmp_path: Path, server: SMTPS
     counts = server.handler.counts()
     assert set(counts) == expected_addresses(120) - rejected and set(counts.values()) == {1}
     assert Counter(s for _, _, s in ledger_rows(root)) == {"sent": 118, "failed": 2}
+
+
+def test_ledger_of_an_earlier_version_is_upgraded_in_place(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from mailer.ledger import Ledger
+
+    path = tmp_path / "ledger.sqlite3"
+    db = sqlite3.connect(path)  # the first schema indexed every row's status
+    from mailer.ledger import SCHEMA
+
+    db.executescript(SCHEMA.split("-- Only the rows")[0] + "CREATE INDEX deliveries_status ON deliveries(status);")
+    db.execute("INSERT INTO editions VALUES ('e1', 'bin-a', 'single', 'd', 's', '', 'f', 'done')")
+    db.execute("INSERT INTO deliveries (edition_id, member_id, address, lang, status, queued_at, updated_at) "
+               "VALUES ('e1', 'm-1', 'a@example.org', 'nl', 'sending', 'q', 'u')")
+    db.commit()
+    db.close()
+    ledger = Ledger(path)
+    indexes = {r[0] for r in ledger.db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+    assert "deliveries_status" not in indexes and "deliveries_attention" in indexes
+    now = datetime(2026, 12, 3, tzinfo=timezone.utc)
+    assert ledger.recover(now) == 1  # the row left `sending` by a dead process is found through the new index
+    assert ledger.uncertain() == [("e1", "m-1")]
+    assert ledger.reopen_uncertain(now) == 1
+    assert ledger.queued("e1")[0].member_id == "m-1"
+    assert ledger.db.execute("SELECT finished_at FROM editions").fetchone() == (None,)  # reopened
+    ledger.close()
