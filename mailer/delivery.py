@@ -19,7 +19,7 @@ from .audience import unsubscribed_from
 from .config import Config
 from .errors import BinpostError
 from .ledger import Ledger, Row
-from .models import Directory, Edition
+from .models import Directory, Edition, Member
 from .personal import list_unsubscribe_header, personal_values
 
 if TYPE_CHECKING:  # rendering (MJML) is imported only when there is something to send
@@ -117,11 +117,14 @@ class Deliverer:
         transport = self.transports()
         done: list[tuple[str, str, int, str]] = []  # a success not yet recorded: goes with the next commit
         try:
-            while not self.shared.stop:
-                row = feed.next()
-                if row is None:
-                    return
-                self._one(edition, row, transport, outcome, unsubscribes, done)
+            row = feed.next()
+            while row is not None and not self.shared.stop:
+                # One row ahead, so the transport can open the next message's envelope behind this one.
+                ahead = feed.next()
+                self._one(
+                    edition, row, transport, outcome, unsubscribes, done, self._envelope(edition, ahead, unsubscribes)
+                )
+                row = ahead
         except BaseException as exc:
             with self.shared.lock:
                 self.shared.crash = self.shared.crash or exc
@@ -141,9 +144,10 @@ class Deliverer:
         outcome: Outcome,
         unsubscribes: set[tuple[str, str]],
         done: list[tuple[str, str, int, str]],
+        then: tuple[str, str] | None = None,
     ) -> None:
-        member = self.directory.members.get(row.member_id)
-        if member is None or member.status != "active" or unsubscribed_from(member, edition.list_id, unsubscribes):
+        member = self._recipient(edition, row, unsubscribes)
+        if member is None:
             with self.shared.lock:
                 self.ledger.step(done.pop() if done else None, None, self.now())
                 self.ledger.mark(
@@ -170,7 +174,7 @@ class Deliverer:
                 # between the two can leave at most this one message uncertain.
                 self.ledger.step(done.pop() if done else None, (edition.id, member.id, message_id), self.now())
             try:
-                reply = transport.send(self.sender, row.address, data)
+                reply = transport.send(self.sender, row.address, data, then)
             except TransientError as exc:
                 with self.shared.lock:  # not accepted: safe to send again, so back to queued
                     self.ledger.mark(edition.id, member.id, "queued", exc.code, exc.reply, self.now())
@@ -200,6 +204,20 @@ class Deliverer:
                 self.shared.consecutive = 0
             break
         self.progress(1)
+
+    def _recipient(self, edition: Edition, row: Row, unsubscribes: set[tuple[str, str]]) -> Member | None:
+        """The member to send this row to, or None: left, no longer active, or unsubscribed since."""
+        member = self.directory.members.get(row.member_id)
+        if member is None or member.status != "active" or unsubscribed_from(member, edition.list_id, unsubscribes):
+            return None
+        return member
+
+    def _envelope(
+        self, edition: Edition, row: Row | None, unsubscribes: set[tuple[str, str]]
+    ) -> tuple[str, str] | None:
+        if row is None or self._recipient(edition, row, unsubscribes) is None:
+            return None
+        return (self.sender, row.address)
 
     def _count_error(self, text: str) -> None:
         self.shared.consecutive += 1

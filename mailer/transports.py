@@ -49,7 +49,7 @@ class Transport(Protocol):
 
     def open(self) -> None: ...
 
-    def send(self, sender: str, recipient: str, data: bytes) -> Reply: ...
+    def send(self, sender: str, recipient: str, data: bytes, then: tuple[str, str] | None = None) -> Reply: ...
 
     def close(self) -> None: ...
 
@@ -67,7 +67,7 @@ class OutboxTransport:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.box = mailbox.Maildir(self.folder / "Maildir", create=True)
 
-    def send(self, sender: str, recipient: str, data: bytes) -> Reply:
+    def send(self, sender: str, recipient: str, data: bytes, then: tuple[str, str] | None = None) -> Reply:
         if self.box is None:
             self.open()
         assert self.box is not None
@@ -159,6 +159,8 @@ class SMTPTransport:
         self.settings = settings
         self.client: object | None = None
         self.smtp: smtplib.SMTP | None = None
+        # The next message's envelope, already sent behind the last content, and its three replies.
+        self._opened: tuple[tuple[str, str], list[tuple[int, bytes]]] | None = None
 
     def open(self) -> None:
         import yagmail
@@ -185,53 +187,93 @@ class SMTPTransport:
         self.client = client
         self.smtp = client.smtp
 
-    def send(self, sender: str, recipient: str, data: bytes) -> Reply:
+    def send(self, sender: str, recipient: str, data: bytes, then: tuple[str, str] | None = None) -> Reply:
+        """Send one message. `then` is the envelope of the message this connection will send next.
+
+        With PIPELINING (RFC 2920) its MAIL, RCPT and DATA go out right behind this message's
+        content: one round trip per message instead of two (smtplib.sendmail takes four). Only
+        the content delivers anything, and the caller records the next message as in flight
+        before it sends that content, so a crash in between can still leave at most one
+        message uncertain.
+        """
+        envelope = (sender, recipient)
+        if self.smtp is not None and self._opened is not None and self._opened[0] != envelope:
+            self._abandon()  # the caller changed its mind about the next message
         if self.smtp is None:
             self.open()
         smtp = self.smtp
         assert smtp is not None
-        # MAIL, RCPT and DATA one by one (not smtplib.sendmail), so that we know how far a
-        # failure got: before the message is handed over, sending again is safe; after it,
-        # the server may have accepted it, so the outcome is uncertain.
+        # MAIL, RCPT and DATA apart from the content (not smtplib.sendmail), so that we know how
+        # far a failure got: before the content is handed over, sending again is safe; after it,
+        # the server may have accepted the message, so the outcome is uncertain.
         try:
-            if not smtp.does_esmtp:
-                smtp.ehlo_or_helo_if_needed()
-            # Addresses were validated when members.yaml was loaded, so the envelope is written directly
-            # (smtplib.mail/rcpt re-parse each address). With PIPELINING, MAIL, RCPT and DATA go in
-            # one round trip instead of three (RFC 2920); the replies are read in order.
-            commands = [f"MAIL FROM:<{sender}>", f"RCPT TO:<{recipient}>", "DATA"]
-            if smtp.has_extn("pipelining"):
-                smtp.send("".join(c + "\r\n" for c in commands))
-                replies = [smtp.getreply() for _ in commands]
+            if self._opened is not None:
+                replies, self._opened = self._opened[1], None
             else:
-                replies = []
-                for c in commands:
-                    smtp.putcmd(c)
-                    replies.append(smtp.getreply())
-                    if replies[-1][0] >= 400:
-                        break
-            for (code, reply), ok in zip(replies, ((250,), (250, 251), (354,)), strict=False):
-                if code not in ok:
-                    if replies[-1][0] == 354:  # the server is waiting for a message we will not send
-                        smtp.send(b".\r\n")
-                        smtp.getreply()
-                    self._reset()
-                    raise _classify(code, reply)
+                if not smtp.does_esmtp:
+                    smtp.ehlo_or_helo_if_needed()
+                replies = self._envelope(smtp, sender, recipient)
+            self._check_envelope(smtp, replies)
         except (smtplib.SMTPServerDisconnected, smtplib.SMTPResponseException, OSError) as exc:
             self._drop()
             code = getattr(exc, "smtp_code", 421)
             raise TransientError(code if 400 <= code < 500 else 421, f"connection lost: {exc}") from None
+        payload = _dot_stuff(data)
+        ahead = then is not None and smtp.has_extn("pipelining")
+        if ahead:
+            assert then is not None
+            payload += _commands(*then).encode()
         try:
-            smtp.send(_dot_stuff(data))
+            smtp.send(payload)
             code, reply = smtp.getreply()
         except (smtplib.SMTPServerDisconnected, OSError) as exc:
             self._drop()
             raise UncertainError(f"connection lost after the message was handed over: {exc}") from None
+        if ahead and code != 421:
+            assert then is not None
+            try:  # the next envelope's replies; what they say is that message's business
+                self._opened = (then, [smtp.getreply() for _ in range(3)])
+            except (smtplib.SMTPServerDisconnected, OSError):
+                self._drop()
         if code != 250:
             if code == 421:
                 self._drop()
             raise _classify(code, reply)
         return Reply(code, reply.decode("utf-8", "replace"))
+
+    @staticmethod
+    def _envelope(smtp: smtplib.SMTP, sender: str, recipient: str) -> list[tuple[int, bytes]]:
+        # Addresses were validated when members.yaml was loaded, so the envelope is written
+        # directly (smtplib.mail/rcpt re-parse each address).
+        if smtp.has_extn("pipelining"):
+            smtp.send(_commands(sender, recipient))
+            return [smtp.getreply() for _ in range(3)]
+        replies = []
+        for command in _commands(sender, recipient).splitlines():
+            smtp.putcmd(command)
+            replies.append(smtp.getreply())
+            if replies[-1][0] >= 400:
+                break
+        return replies
+
+    def _check_envelope(self, smtp: smtplib.SMTP, replies: list[tuple[int, bytes]]) -> None:
+        for (code, reply), ok in zip(replies, ((250,), (250, 251), (354,)), strict=False):
+            if code not in ok:
+                if code == 421:
+                    self._drop()
+                    raise TransientError(421, reply.decode("utf-8", "replace"))
+                if replies[-1][0] == 354:  # the server waits for content we will not send: end it empty
+                    smtp.send(b".\r\n")
+                    smtp.getreply()
+                self._reset()
+                raise _classify(code, reply)
+
+    def _abandon(self) -> None:
+        """The server waits for a message we will not send: hang up, so that it delivers nothing."""
+        with contextlib.suppress(OSError):
+            if self.smtp is not None:
+                self.smtp.close()
+        self.smtp, self.client, self._opened = None, None, None
 
     def _reset(self) -> None:
         try:
@@ -249,13 +291,21 @@ class SMTPTransport:
             pass
         self.smtp = None
         self.client = None
+        self._opened = None
 
     def close(self) -> None:
+        if self._opened is not None and self._opened[1][-1][0] == 354:
+            self._abandon()  # QUIT now would be read as message content
         if self.smtp is not None:
             with contextlib.suppress(smtplib.SMTPException, OSError):
                 self.smtp.quit()
         self.smtp = None
         self.client = None
+        self._opened = None
+
+
+def _commands(sender: str, recipient: str) -> str:
+    return f"MAIL FROM:<{sender}>\r\nRCPT TO:<{recipient}>\r\nDATA\r\n"
 
 
 def _dot_stuff(data: bytes) -> bytes:

@@ -39,13 +39,30 @@ class Received:
 class Handler:
     def __init__(self) -> None:
         self.faults = Faults()
+        # Postfix and the providers advertise PIPELINING, so the tests take that path by default.
+        # aiosmtpd reads commands line by line and so serves pipelined ones; it just does not say so.
+        self.pipelining = True
+        self.commands: list[str] = []  # MAIL FROM / RCPT TO / DATA seen, in order
         self.received: list[Received] = []
         self.rcpts = 0
         self.datas = 0
         self.lock = threading.Lock()
 
+    async def handle_EHLO(self, server: Any, session: Any, envelope: Any, hostname: str,
+                          responses: list[str]) -> list[str]:
+        session.host_name = hostname
+        return [*responses[:-1], "250-PIPELINING", responses[-1]] if self.pipelining else responses
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        with self.lock:
+            self.commands.append(f"MAIL {address}")
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
+
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         with self.lock:
+            self.commands.append(f"RCPT {address}")
             self.rcpts += 1
             n = self.rcpts
         f = self.faults

@@ -276,7 +276,7 @@ def test_parallel_connections_deliver_exactly_once(tmp_path: Path, server: SMTPS
 
 
 def test_ledger_of_an_earlier_version_is_upgraded_in_place(tmp_path: Path) -> None:
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from mailer.ledger import Ledger
 
@@ -293,7 +293,7 @@ def test_ledger_of_an_earlier_version_is_upgraded_in_place(tmp_path: Path) -> No
     ledger = Ledger(path)
     indexes = {r[0] for r in ledger.db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
     assert "deliveries_status" not in indexes and "deliveries_attention" in indexes
-    now = datetime(2026, 12, 3, tzinfo=timezone.utc)
+    now = datetime(2026, 12, 3, tzinfo=UTC)
     assert ledger.recover(now) == 1  # the row left `sending` by a dead process is found through the new index
     assert ledger.uncertain() == [("e1", "m-1")]
     assert ledger.reopen_uncertain(now) == 1
