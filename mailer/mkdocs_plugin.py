@@ -108,6 +108,13 @@ class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
             self.feeds.cancel()
             self.feeds = None
 
+    def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """A generated page's meta comes beside its text, not as front matter (see site.START)."""
+        meta = self.plan.meta.get(page.file.src_uri)
+        if meta is not None:
+            page.meta.update(meta)
+        return markdown
+
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:

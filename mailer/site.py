@@ -8,7 +8,6 @@ public is decided in one place: `public_bulletins`.
 from __future__ import annotations
 
 import html
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
@@ -32,6 +31,7 @@ class FeedSpec:
 @dataclass(frozen=True)
 class SitePlan:
     pages: dict[str, str]  # src uri -> Markdown
+    meta: dict[str, Meta]  # src uri -> page meta (title, description, feeds, search)
     slots: dict[str, dict[str, str]]  # src uri -> {marker in its HTML: the HTML that replaces it}
     footers: dict[str, str]  # src uri -> HTML below a bulletin (urgent line, networks, topics)
     feeds: tuple[FeedSpec, ...]
@@ -51,9 +51,11 @@ def tag_uri(tag: str) -> str:
     return f"onderwerpen/{slugify(tag)}.md"
 
 
-def _front(**meta: object) -> str:
-    # JSON values are valid YAML and need no escaping rules of their own.
-    return "---\n" + "".join(f"{k}: {json.dumps(v, ensure_ascii=False)}\n" for k, v in meta.items()) + "---\n\n"
+Meta = dict[str, object]
+# A generated page starts with a blank line and carries no front matter: its meta goes to the
+# engine beside the text (SitePlan.meta). MkDocs would parse front matter with PyYAML's
+# pure-Python loader on every page; the blank line also ends its scan for MultiMarkdown meta.
+START = ""
 
 
 def _md_text(s: str) -> str:
@@ -118,20 +120,24 @@ def plan_site(directory: Directory, bulletins: list[Bulletin], now: datetime, ho
     current = [b for b in public if not b.is_expired(now)]
     flashes = [b for b in current if b.kind == "infoflash"]
     pages: dict[str, str] = {}
+    meta: dict[str, Meta] = {}
     slots: dict[str, dict[str, str]] = {}
     footers: dict[str, str] = {}
-    pages["index.md"] = _home(home_intro, current, now, flashes[0] if flashes else None, slots)
+    meta["index.md"], pages["index.md"] = _home(home_intro, current, now, flashes[0] if flashes else None, slots)
     for b in public:
-        pages[bulletin_uri(b)] = _bulletin_page(b, directory, targets[b.slug], now, slots, footers)
-    pages["netwerken/index.md"] = _networks_index(directory)
+        uri = bulletin_uri(b)
+        meta[uri], pages[uri] = _bulletin_page(b, directory, targets[b.slug], now, slots, footers)
+    meta["netwerken/index.md"], pages["netwerken/index.md"] = _networks_index(directory)
     for n in directory.networks.values():
-        pages[f"netwerken/{n.id}.md"] = _network_page(n, directory, by_network.get(n.id, []), now, slots)
-    pages["onderwerpen/index.md"] = _topics_index(by_tag)
+        uri = f"netwerken/{n.id}.md"
+        meta[uri], pages[uri] = _network_page(n, directory, by_network.get(n.id, []), now, slots)
+    meta["onderwerpen/index.md"], pages["onderwerpen/index.md"] = _topics_index(by_tag)
     for tag, items in by_tag.items():
-        pages[tag_uri(tag)] = _topic_page(tag, items, now, slots)
-    pages["archief/index.md"] = _archive_index(by_month)
+        meta[tag_uri(tag)], pages[tag_uri(tag)] = _topic_page(tag, items, now, slots)
+    meta["archief/index.md"], pages["archief/index.md"] = _archive_index(by_month)
     for year in sorted({y for y, _ in by_month}):
-        pages[f"archief/{year}.md"] = _archive_year(year, by_month, now, slots)
+        uri = f"archief/{year}.md"
+        meta[uri], pages[uri] = _archive_year(year, by_month, now, slots)
     feeds = [FeedSpec("alle-berichten", "Alle berichten", "index.md", tuple(public[:FEED_ENTRIES]))]
     feeds += [
         FeedSpec(f"netwerk-{n.id}", n.name, f"netwerken/{n.id}.md", tuple(by_network.get(n.id, [])[:FEED_ENTRIES]))
@@ -141,13 +147,13 @@ def plan_site(directory: Directory, bulletins: list[Bulletin], now: datetime, ho
         FeedSpec(f"onderwerp-{slugify(t)}", f"Onderwerp: {t}", tag_uri(t), tuple(items[:FEED_ENTRIES]))
         for t, items in by_tag.items()
     ]
-    return SitePlan(pages, slots, footers, tuple(feeds), flashes[0] if flashes else None)
+    return SitePlan(pages, meta, slots, footers, tuple(feeds), flashes[0] if flashes else None)
 
 
 def _home(
     intro: str, current: list[Bulletin], now: datetime, flash: Bulletin | None, slots: dict[str, dict[str, str]]
-) -> str:
-    out = [_front(feeds=_feeds("alle-berichten")), intro.strip(), ""]
+) -> tuple[Meta, str]:
+    out = [START, intro.strip(), ""]
     if flash:
         out += [
             '!!! danger "Infoflash"',
@@ -162,7 +168,7 @@ def _home(
         "[Abonneer met RSS](feeds/alle-berichten.rss.xml){ type=application/rss+xml }",
         "",
     ]
-    return "\n".join(out)
+    return {"feeds": _feeds("alle-berichten")}, "\n".join(out)
 
 
 def _bulletin_page(
@@ -172,7 +178,7 @@ def _bulletin_page(
     now: datetime,
     slots: dict[str, dict[str, str]],
     footers: dict[str, str],
-) -> str:
+) -> tuple[Meta, str]:
     """Only the author's Markdown is parsed; the frame around it goes in as HTML afterwards."""
     esc = html.escape
     uri = bulletin_uri(b)
@@ -195,9 +201,9 @@ def _bulletin_page(
     )
     # The frame below the text is not page content, so the search index does not parse it.
     footers[uri] = foot
-    return "\n".join(
+    return {"title": b.title, "description": b.summary}, "\n".join(
         [
-            _front(title=b.title, description=b.summary),
+            START,
             f"# {_md_text(b.title)}",
             "",
             _slot(slots, uri, head),
@@ -207,9 +213,9 @@ def _bulletin_page(
     )
 
 
-def _networks_index(d: Directory) -> str:
+def _networks_index(d: Directory) -> tuple[Meta, str]:
     out = [
-        _front(title="Netwerken"),
+        START,
         "# Netwerken",
         "",
         "Een buurtinformatienetwerk (BIN) verbindt burgers en politie in een buurt. "
@@ -222,16 +228,16 @@ def _networks_index(d: Directory) -> str:
             out += [f"## {_md_text(z.name)}", ""]
             out += [f"- [{_md_text(n.name)}]({n.id}.md)" + (" (BIN-Z)" if n.kind == "business" else "") for n in nets]
             out.append("")
-    return "\n".join(out)
+    return {"title": "Netwerken"}, "\n".join(out)
 
 
 def _network_page(
     n: Network, d: Directory, items: list[Bulletin], now: datetime, slots: dict[str, dict[str, str]]
-) -> str:
+) -> tuple[Meta, str]:
     zone = d.zones.get(n.zone)
     feeds = _feeds(f"netwerk-{n.id}")
     out = [
-        _front(title=n.name, description=f"Berichten van {n.name}", feeds=feeds, search={"exclude": True}),
+        START,
         f"# {_md_text(n.name)}",
         "",
     ]
@@ -253,45 +259,51 @@ def _network_page(
     ]
     out += [_list(items, now, f"netwerken/{n.id}.md", slots) or "Nog geen openbare berichten."]
     out += ["", f"Volg dit netwerk: [RSS](../{feeds['rss']}) · [Atom](../{feeds['atom']})", ""]
-    return "\n".join(out)
+    meta: Meta = {
+        "title": n.name,
+        "description": f"Berichten van {n.name}",
+        "feeds": feeds,
+        "search": {"exclude": True},
+    }
+    return meta, "\n".join(out)
 
 
-def _topics_index(by_tag: dict[str, list[Bulletin]]) -> str:
-    out = [_front(title="Onderwerpen"), "# Onderwerpen", ""]
+def _topics_index(by_tag: dict[str, list[Bulletin]]) -> tuple[Meta, str]:
+    out = [START, "# Onderwerpen", ""]
     out += [f"- [{_md_text(t)}]({slugify(t)}.md) ({len(items)})" for t, items in sorted(by_tag.items())]
-    return "\n".join(out) + "\n"
+    return {"title": "Onderwerpen"}, "\n".join(out) + "\n"
 
 
-def _topic_page(tag: str, items: list[Bulletin], now: datetime, slots: dict[str, dict[str, str]]) -> str:
+def _topic_page(tag: str, items: list[Bulletin], now: datetime, slots: dict[str, dict[str, str]]) -> tuple[Meta, str]:
     feeds = _feeds(f"onderwerp-{slugify(tag)}")
     # Listing pages stay out of the search index: a search should find the bulletin itself.
     out = [
-        _front(title=f"Onderwerp: {tag}", feeds=feeds, search={"exclude": True}),
+        START,
         f"# Onderwerp: {_md_text(tag)}",
         "",
     ]
     out += [_list(items, now, tag_uri(tag), slots)]
     out += ["", f"Volg dit onderwerp: [RSS](../{feeds['rss']}) · [Atom](../{feeds['atom']})", ""]
-    return "\n".join(out)
+    return {"title": f"Onderwerp: {tag}", "feeds": feeds, "search": {"exclude": True}}, "\n".join(out)
 
 
-def _archive_index(by_month: dict[tuple[int, int], list[Bulletin]]) -> str:
-    out = [_front(title="Archief"), "# Archief", ""]
+def _archive_index(by_month: dict[tuple[int, int], list[Bulletin]]) -> tuple[Meta, str]:
+    out = [START, "# Archief", ""]
     for year in sorted({y for y, _ in by_month}, reverse=True):
         months = sorted((m for y, m in by_month if y == year), reverse=True)
         out.append(
             f"- [{year}]({year}.md): "
             + ", ".join(f"[{month_nl(year, m)}]({year}.md#maand-{m:02d}) ({len(by_month[(year, m)])})" for m in months)
         )
-    return "\n".join(out) + "\n"
+    return {"title": "Archief"}, "\n".join(out) + "\n"
 
 
 def _archive_year(
     year: int, by_month: dict[tuple[int, int], list[Bulletin]], now: datetime, slots: dict[str, dict[str, str]]
-) -> str:
-    out = [_front(title=f"Archief {year}", search={"exclude": True}), f"# Archief {year}", ""]
+) -> tuple[Meta, str]:
+    out = [START, f"# Archief {year}", ""]
     for m in sorted((m for y, m in by_month if y == year), reverse=True):
         out += [f"## {month_nl(year, m).capitalize()} {{ #maand-{m:02d} }}", ""]
         out += [_list(by_month[(year, m)], now, f"archief/{year}.md", slots)]
         out.append("")
-    return "\n".join(out)
+    return {"title": f"Archief {year}", "search": {"exclude": True}}, "\n".join(out)
