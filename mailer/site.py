@@ -75,11 +75,13 @@ def _up(page: str) -> str:
 
 
 @cache
-def _entry(b: Bulletin, expired: bool) -> str:
+def _entry(slug: str, title: str, date: datetime, kind: str, expired: bool) -> str:
+    # Keyed by these fields, not the Bulletin: hashing and comparing whole bulletins (bodies
+    # included) for every list entry cost more than building the entry.
     mark = " <em>(verlopen)</em>" if expired else ""
     return (
-        f'<a href="berichten/{html.escape(b.slug)}/">{html.escape(b.title)}</a>{mark}<br>'
-        f"<small>{date_nl(b.date)} · {KIND_LABELS[b.kind]}</small>"
+        f'<a href="berichten/{html.escape(slug)}/">{html.escape(title)}</a>{mark}<br>'
+        f"<small>{date_nl(date)} · {KIND_LABELS[kind]}</small>"
     )
 
 
@@ -93,7 +95,10 @@ def _list(items: list[Bulletin], now: datetime, page: str, slots: dict[str, dict
         return ""
     up = _up(page)
     prefix = ' href="' + up
-    rows = "".join("<li>" + _entry(b, b.is_expired(now)).replace(' href="', prefix, 1) + "</li>" for b in items)
+    rows = "".join(
+        "<li>" + _entry(b.slug, b.title, b.date, b.kind, b.is_expired(now)).replace(' href="', prefix, 1) + "</li>"
+        for b in items
+    )
     return _slot(slots, page, f'<ul class="bin-list">{rows}</ul>')
 
 
