@@ -24,8 +24,9 @@ from mkdocs.structure.pages import Page
 from mkdocs.utils.templates import TemplateContext
 
 from mailer import clock
-from mailer.config import load_config
+from mailer.config import Config, load_config
 from mailer.content import BULLETIN_DIR, split_front_matter
+from mailer.errors import Problem
 from mailer.forked import Forked
 from mailer.project import load_project
 from mailer.site import FeedSpec, SitePlan, plan_site
@@ -38,23 +39,18 @@ CSS = "assets/binpost.css"
 class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
     plan: SitePlan
     site_url: str
-    feeds: Forked | None = None
+    preparing: Forked[tuple[list[Problem], SitePlan | None]] | None = None
+    feeds: Forked[None] | None = None
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig:
         root = Path(config.config_file_path).parent
-        project = load_project(load_config(root))
-        for p in project.problems:
-            (log.error if p.severity == "error" else log.warning)(p.format())
-        if project.errors:
-            raise PluginError(f"binpost: {len(project.errors)} error(s) in content/ or members.yaml; fix them first")
-        intro_file = Path(config.docs_dir) / "index.md"
-        intro = intro_file.read_text(encoding="utf-8") if intro_file.exists() else f"# {config.site_name}\n"
-        split = split_front_matter(intro)
-        self.plan = plan_site(project.directory, project.bulletins, clock.now(), split[1] if split else intro)
-        self.site_url = config.site_url or project.config.site_url
-        flash = self.plan.infoflash
-        # A URL, not a .md path: templates' `url` filter only makes it relative.
-        config.extra["binpost_flash"] = {"title": flash.title, "url": f"berichten/{flash.slug}/"} if flash else None
+        binpost = load_config(root)
+        self.site_url = config.site_url or binpost.site_url
+        # The check and the site plan run in a second process while MkDocs collects the files;
+        # on_files waits for them and stops the build on an error, before anything is written.
+        now, docs, name = clock.now(), Path(config.docs_dir), config.site_name
+        self._discard()
+        self.preparing = Forked(lambda: _prepare(binpost, docs, name, now))
         # Our templates override the theme's, and our stylesheet (screen and print) is always in.
         config.theme.dirs.insert(0, str(TEMPLATES))
         if CSS not in config.extra_css:
@@ -62,7 +58,22 @@ class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         return config
 
     def on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        plan = self.plan
+        assert self.preparing is not None
+        try:
+            problems, prepared = self.preparing.join()
+        except RuntimeError as exc:
+            raise PluginError(f"binpost: checking content/ and members.yaml failed: {exc}") from None
+        finally:
+            self.preparing = None
+        for p in problems:
+            (log.error if p.severity == "error" else log.warning)(p.format())
+        if prepared is None:
+            errors = sum(p.severity == "error" for p in problems)
+            raise PluginError(f"binpost: {errors} error(s) in content/ or members.yaml; fix them first")
+        self.plan = plan = prepared
+        flash = plan.infoflash
+        # A URL, not a .md path: templates' `url` filter only makes it relative.
+        config.extra["binpost_flash"] = {"title": flash.title, "url": f"berichten/{flash.slug}/"} if flash else None
         # Bulletin sources never enter the build as they are: only the generated
         # pages of public bulletins do. Drafts and members-only files stay out.
         for f in list(files):
@@ -74,7 +85,6 @@ class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         # Feeds are files of the site like any other, so MkDocs checks links to them. A second process
         # writes them straight into site/ while this one converts the Markdown; on_env waits for it.
         # (Their source is their destination: MkDocs then skips the copy, as it allows plugins to.)
-        self._discard_feeds()
         out = Path(config.site_dir) / "feeds"
         for spec in plan.feeds:
             for ext in ("rss.xml", "atom.xml"):
@@ -98,15 +108,17 @@ class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         return env
 
     def on_post_build(self, *, config: MkDocsConfig) -> None:
-        self._discard_feeds()
+        self._discard()
 
     def on_build_error(self, *, error: Exception) -> None:
-        self._discard_feeds()
+        self._discard()
 
-    def _discard_feeds(self) -> None:
-        if self.feeds is not None:
-            self.feeds.cancel()
-            self.feeds = None
+    def _discard(self) -> None:
+        """Stop workers a failed or interrupted build left behind."""
+        for job in (self.preparing, self.feeds):
+            if job is not None:
+                job.cancel()
+        self.preparing = self.feeds = None
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
         """A generated page's meta comes beside its text, not as front matter (see site.START)."""
@@ -147,3 +159,14 @@ def _write_feeds(specs: tuple[FeedSpec, ...], site_name: str, site_url: str, fal
             tmp = out / f".{name}.tmp"
             tmp.write_bytes(data)
             os.replace(tmp, out / name)
+
+
+def _prepare(config: Config, docs: Path, site_name: str, now: datetime) -> tuple[list[Problem], SitePlan | None]:
+    """Load and check everything, and plan the site if there is no error."""
+    project = load_project(config)
+    if project.errors:
+        return project.problems, None
+    intro_file = docs / "index.md"
+    intro = intro_file.read_text(encoding="utf-8") if intro_file.exists() else f"# {site_name}\n"
+    split = split_front_matter(intro)
+    return project.problems, plan_site(project.directory, project.bulletins, now, split[1] if split else intro)

@@ -61,4 +61,17 @@ def test_cancel_stops_a_running_child(tmp_path: Path) -> None:
     job.cancel()
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # gone and reaped, not a zombie
-    job.join()  # nothing left to wait for
+    with pytest.raises(RuntimeError, match="cancelled"):
+        job.join()
+
+
+def test_a_large_result_comes_back_whole() -> None:
+    # Far more than a pipe holds: the parent must read while the child writes.
+    result = Forked(lambda: {f"page-{i}": "x" * 1000 for i in range(5000)}).join()
+    assert len(result) == 5000 and result["page-4999"] == "x" * 1000
+
+
+def test_a_child_that_dies_is_reported() -> None:
+    job = Forked(lambda: os._exit(3))
+    with pytest.raises(RuntimeError, match="status 3"):
+        job.join()
