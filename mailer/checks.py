@@ -16,6 +16,8 @@ _IMG_HTML = re.compile(r"<img\b[^>]*>", re.I)
 _ALT = re.compile(r"\balt\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s>]+)", re.I)
 # The look-behind starts a match only at the start of a word: no rescanning a word from each of its letters.
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# A level-1 ATX heading, or a code fence (whose lines are not headings).
+_H1_OR_FENCE = re.compile(r"^ {0,3}(?:(#)(?:[ \t]|$)|(```|~~~))", re.M)
 _PHONE = re.compile(r"(?<![\w+])(?:\+32|0032|0)[\s./-]?\d(?:[\s./-]?\d){6,9}(?!\w)")
 
 
@@ -187,6 +189,27 @@ def _check_body(b: Bulletin, path: str) -> Iterable[Problem]:
             yield Problem(
                 path, "<img> has no alt text", key="body", line=line, col=col, hint='add alt="what the image shows"'
             )
+    for offset in _level_one_headings(b.body):
+        # The title is the page's only <h1> (site and mail); a second one would take its place.
+        line, col = _pos(b.body, offset, b.body_line)
+        yield Problem(
+            path,
+            "level-1 heading in the body: the title is the bulletin's heading",
+            key="body",
+            line=line,
+            col=col,
+            hint="start sections at level 2: ## Section",
+        )
+
+
+def _level_one_headings(body: str) -> Iterable[int]:
+    """Offsets of `# Heading` lines outside code fences."""
+    fence = None
+    for m in _H1_OR_FENCE.finditer(body):
+        if m.group(2):
+            fence = None if fence == m.group(2) else fence or m.group(2)
+        elif fence is None:
+            yield m.start(1)
 
 
 def check_personal_data(texts: Iterable[tuple[str, str, int]], d: Directory) -> list[Problem]:

@@ -9,6 +9,7 @@ that `mkdocs build --strict` counts binpost's warnings.
 
 from __future__ import annotations
 
+import html
 import logging
 import os
 from datetime import datetime
@@ -34,6 +35,7 @@ from mailer.site import FeedSpec, SitePlan, plan_site
 log = logging.getLogger("mkdocs.plugins.binpost")
 TEMPLATES = Path(__file__).parent / "templates" / "site"
 CSS = "assets/binpost.css"
+_HTML_META = ("title", "description")  # meta values the theme prints as HTML
 
 
 class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
@@ -73,7 +75,9 @@ class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         self.plan = plan = prepared
         flash = plan.infoflash
         # A URL, not a .md path: templates' `url` filter only makes it relative.
-        config.extra["binpost_flash"] = {"title": flash.title, "url": f"berichten/{flash.slug}/"} if flash else None
+        config.extra["binpost_flash"] = (
+            {"title": html.escape(flash.title), "url": f"berichten/{flash.slug}/"} if flash else None
+        )
         # Bulletin sources never enter the build as they are: only the generated
         # pages of public bulletins do. Drafts and members-only files stay out.
         for f in list(files):
@@ -121,10 +125,18 @@ class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         self.preparing = self.feeds = None
 
     def on_page_markdown(self, markdown: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
-        """A generated page's meta comes beside its text, not as front matter (see site.START)."""
+        """A generated page's meta comes beside its text, not as front matter (see site.START).
+
+        The theme prints title and description into HTML unescaped (MkDocs' Jinja does not
+        autoescape; a `"` in a summary broke the description attribute, a `</title>` in a
+        headline would have opened the page to script), so they go in HTML-escaped.
+        """
         meta = self.plan.meta.get(page.file.src_uri)
         if meta is not None:
             page.meta.update(meta)
+            for key in _HTML_META:
+                if isinstance(value := meta.get(key), str):
+                    page.meta[key] = html.escape(value)
         return markdown
 
     def on_page_context(

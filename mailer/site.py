@@ -206,16 +206,8 @@ def _bulletin_page(
     )
     # The frame below the text is not page content, so the search index does not parse it.
     footers[uri] = foot
-    return {"title": b.title, "description": b.summary}, "\n".join(
-        [
-            START,
-            f"# {_md_text(b.title)}",
-            "",
-            _slot(slots, uri, head),
-            b.body.strip(),
-            "",
-        ]
-    )
+    # No Markdown heading for the title: the theme writes the <h1> from the meta title.
+    return {"title": b.title, "description": b.summary}, "\n".join([START, _slot(slots, uri, head), b.body.strip(), ""])
 
 
 def _networks_index(d: Directory) -> tuple[Meta, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -204,3 +205,60 @@ def test_build_refuses_broken_content(tmp_path: Path, binpost) -> None:  # type:
     assert r.code == 1
     assert "unknown zone 'pz-heidebox'" in r.err and "Traceback" not in r.err
     assert not (root / "site" / "index.html").exists()
+
+
+def test_title_and_summary_are_text_not_markup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The theme prints meta title and description unescaped; a quote or a tag must stay text."""
+    from html.parser import HTMLParser
+
+    title = 'Let op: "agenten" & </title><script>alert(1)</script>'
+    summary = 'Zij zeggen "politie" te zijn <b>en</b> vragen uw kaart.'
+    root = copy_sample(tmp_path / "z")
+    path = root / "content" / "berichten" / "2026-12-02-infoflash-sms-phishing.md"
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^title: .*$", "title: " + json.dumps(title), text)
+    text = re.sub(r"(?m)^summary: .*$", "summary: " + json.dumps(summary), text)
+    path.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("BINPOST_NOW", FIXED_NOW)
+    build_site(load_config(root))
+
+    class Page(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.stack: list[str] = []
+            self.text: dict[str, str] = {}
+            self.description: str | None = None
+            self.scripts: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+            a = dict(attrs)
+            if tag == "meta" and a.get("name") == "description":
+                self.description = a.get("content")
+            if tag == "a" and "bin-flash" in (a.get("class") or ""):
+                tag = "flash"
+            self.stack.append(tag)
+
+        def handle_endtag(self, tag: str) -> None:
+            if self.stack:
+                self.stack.pop()
+
+        def handle_data(self, data: str) -> None:
+            if self.stack:
+                top = self.stack[-1]
+                self.text[top] = self.text.get(top, "") + data
+                if top == "script":
+                    self.scripts.append(data)
+
+    def parse(rel: str) -> Page:
+        page = Page()
+        page.feed(read(root / "site", rel))
+        return page
+
+    bulletin = parse("berichten/2026-12-02-infoflash-sms-phishing/index.html")
+    assert bulletin.text["title"].startswith(title + " - ")
+    assert bulletin.text["h1"].strip() == title
+    assert bulletin.description == summary
+    assert not [s for s in bulletin.scripts if "alert(1)" in s]
+    home = parse("index.html")
+    assert home.text["flash"].strip() == title  # the infoflash banner on every page
+    assert not [s for s in home.scripts if "alert(1)" in s]
