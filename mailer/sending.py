@@ -291,6 +291,16 @@ def _progress(total: int, out: IO[str]) -> Iterator[Callable[[int], None]]:
         yield lambda n: bar.advance(task, n)
 
 
+def _report_stamp(folder: Path) -> str:
+    """The wall-clock time (not BINPOST_NOW: reports of a fixed clock must not overwrite each other), made unique."""
+    stamp = base = datetime.now().strftime("%Y%m%d-%H%M%S")
+    n = 1
+    while (folder / f"{stamp}-send.csv").exists():
+        n += 1
+        stamp = f"{base}-{n}"
+    return stamp
+
+
 def write_report(
     project: Project, plan: list[Planned], ledger: Ledger, results: dict[str, Outcome], out: IO[str]
 ) -> Path:
@@ -298,9 +308,9 @@ def write_report(
 
     Names appear only in these files, for the coordinator; never on the terminal or in logs.
     """
-    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     folder = project.config.state_dir / "reports"
     folder.mkdir(parents=True, exist_ok=True)
+    stamp = _report_stamp(folder)
     rows: list[list[str]] = []
     offline: list[tuple[str, Member]] = []
     out.write(

@@ -30,6 +30,7 @@ class Faults:
 class Received:
     rcpt: str
     data: bytes
+    at: float = field(default_factory=time.monotonic)  # when the server accepted it
 
     @property
     def message(self) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -300,3 +301,63 @@ def test_ledger_of_an_earlier_version_is_upgraded_in_place(tmp_path: Path) -> No
     assert ledger.queued("e1")[0].member_id == "m-1"
     assert ledger.db.execute("SELECT finished_at FROM editions").fetchone() == (None,)  # reopened
     ledger.close()
+
+
+def test_rate_limit_spaces_messages_over_the_wire(tmp_path: Path, server: SMTPServer) -> None:
+    """--rate N: the server sees at most N messages a second, over all connections together."""
+    root = make_zone(tmp_path, 30)
+    started = time.monotonic()
+    r = send(root, smtp_env(server), "--rate", "20", "--connections", "2")
+    assert r.returncode == 0, r.stdout + r.stderr
+    server.wait_quiet()
+    arrivals = sorted(rec.at for rec in server.handler.received)
+    assert len(arrivals) == 30
+    # The 30th message has the slot 29/20 s after the first: lower bounds only, as a busy machine only adds
+    # time (unpaced, the whole run takes well under a second here).
+    assert arrivals[-1] - started >= 29 / 20
+    # No second holds more than the rate, plus one message in flight per connection when its slot came.
+    assert max(sum(1 for b in arrivals if a <= b < a + 1.0) for a in arrivals) <= 20 + 2
+
+
+def test_send_report_per_network_and_offline_members(tmp_path: Path, server: SMTPServer) -> None:
+    """The coordinator's report: counts per network, and who needs a printed copy or a call, by name."""
+    import csv
+
+    root = make_zone(tmp_path, 30)
+    members_yaml = root / "members.yaml"
+    text = members_yaml.read_text(encoding="utf-8")
+    # m-000004 reads on paper, m-000008 only gets SMS; their names are set so the test can look for them
+    for mid, channels, name in (("m-000004", "[print]", "Oda O'Print & Co"), ("m-000008", "[sms]", "Sam Sms")):
+        head, rest = text.split(f"  - id: {mid}\n", 1)
+        block, tail = rest.split("\n  - id: ", 1)
+        block = re.sub(r"(?m)^    name: .*$", f'    name: "{name}"', block)
+        block = block.replace("channels: [email]", f"channels: {channels}")
+        text = f"{head}  - id: {mid}\n{block}\n  - id: {tail}"
+    members_yaml.write_text(text, encoding="utf-8")
+    server.handler.faults.reject = {"lid11@example.org"}
+    r = send(root, smtp_env(server))
+    assert r.returncode == 0, r.stdout + r.stderr
+    server.wait_quiet()
+    assert set(server.handler.counts()) == expected_addresses(30) - {"lid4@example.org", "lid8@example.org",
+                                                                      "lid11@example.org"}
+    reports = sorted((root / "state" / "reports").glob("*-send.csv"))
+    assert len(reports) == 1
+    rows = list(csv.reader(reports[0].read_text(encoding="utf-8").splitlines()))
+    blank = rows.index([])
+    header, table = rows[0], [dict(zip(rows[0], row, strict=True)) for row in rows[1:blank]]
+    assert header[:4] == ["edition", "network", "sent", "failed"]
+    assert {t["network"] for t in table} == {"bin-000", "bin-001", "bin-002"}
+    assert sum(int(t["sent"]) for t in table) == 27 and sum(int(t["failed"]) for t in table) == 1
+    statuses = Counter(s for _, _, s in ledger_rows(root))
+    assert statuses == {"sent": 27, "failed": 1}  # the report says what the ledger holds
+    # members 4 and 8 are in network 4 % 3 = 1 and 8 % 3 = 2
+    by_net = {t["network"]: t for t in table}
+    assert by_net["bin-001"]["offline"] == "1" and by_net["bin-002"]["offline"] == "1"
+    offline = rows[blank + 2:]
+    assert sorted(offline) == [["bin-001", "m-000004", "Oda O'Print & Co", "print"],
+                               ["bin-002", "m-000008", "Sam Sms", "sms"]]
+    page = reports[0].with_suffix(".html").read_text(encoding="utf-8")
+    assert "Oda O&#x27;Print &amp; Co" in page and "Sam Sms" in page
+    # names and addresses stay in the report files, off the terminal
+    for personal in ("Oda", "Sam Sms", "lid11@example.org", "lid4@"):
+        assert personal not in r.stdout + r.stderr
