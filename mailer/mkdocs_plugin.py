@@ -159,12 +159,13 @@ class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
 
 
 def _write_feeds(specs: tuple[FeedSpec, ...], site_name: str, site_url: str, fallback: datetime, out: Path) -> None:
-    from mailer.feeds import build_feeds  # feedgen and lxml: only the process that writes feeds needs them
+    from mailer.feeds import FeedEntries, build_feeds  # feedgen and lxml: only the feed writer needs them
 
     out.mkdir(parents=True, exist_ok=True)
+    entries: FeedEntries = {}  # one entry per bulletin, shared by the feeds it appears in
     for spec in specs:
         rss, atom = build_feeds(
-            spec.title, site_name, site_url, spec.page, f"feeds/{spec.name}", spec.bulletins, fallback
+            spec.title, site_name, site_url, spec.page, f"feeds/{spec.name}", spec.bulletins, fallback, entries
         )
         for data, name in ((rss, f"{spec.name}.rss.xml"), (atom, f"{spec.name}.atom.xml")):
             # A reader of the live folder (`mkdocs serve`, --dirty) sees the old feed or the new one, never half.
