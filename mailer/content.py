@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,7 +54,22 @@ def split_front_matter(text: str) -> tuple[str, str, int] | None:
 
 
 def bulletin_files(content_dir: Path) -> list[Path]:
-    return sorted((content_dir / BULLETIN_DIR).rglob("*.md"))
+    return markdown_files(content_dir / BULLETIN_DIR)
+
+
+def markdown_files(folder: Path, skip: Path | None = None) -> list[Path]:
+    """The .md files below `folder` (not below `skip`), in path order.
+
+    Sorted by their parts: the same order as sorting Path objects, without Path's slow comparison
+    (0.1 s for 5,000 bulletins).
+    """
+    out = []
+    for top, dirs, names in os.walk(folder, followlinks=True):  # as MkDocs walks docs_dir
+        if skip is not None and Path(top) == skip:
+            dirs.clear()
+            continue
+        out += [Path(top, n) for n in names if n.endswith(".md")]
+    return sorted(out, key=lambda p: p.parts)
 
 
 def load_bulletin(path: Path, display: str, problems: list[Problem], sources: dict[str, Source]) -> Bulletin | None:
@@ -132,10 +148,11 @@ def _bulletin(path: Path, v: dict[str, Any], body: str, body_line: int) -> Bulle
 
 
 def load_bulletins(
-    content_dir: Path, root: Path, problems: list[Problem], sources: dict[str, Source]
+    files: list[Path], root: Path, problems: list[Problem], sources: dict[str, Source]
 ) -> list[Bulletin]:
+    """The bulletins of `files` (see bulletin_files) that could be read; problems for the rest."""
     out = []
-    for path in bulletin_files(content_dir):
+    for path in files:
         b = load_bulletin(path, _display(path, root), problems, sources)
         if b is not None:
             out.append(b)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .checks import check_bulletins, check_directory, check_layout, check_personal_data
 from .config import Config
-from .content import Source, load_bulletins
+from .content import BULLETIN_DIR, Source, bulletin_files, load_bulletins, markdown_files
 from .directory import load_directory
 from .errors import Problem
 from .models import Bulletin, Directory
@@ -45,17 +45,23 @@ def load_project(config: Config) -> Project:
     problems += check_layout(config.content_dir, config.members_path, members_display)
     directory = load_directory(config.members_path, members_display, problems, sources, config.state_dir / "cache")
     problems += check_directory(directory, members_display)
-    bulletins = load_bulletins(config.content_dir, config.root, problems, sources)
+    files = bulletin_files(config.content_dir)
+    bulletins = load_bulletins(files, config.root, problems, sources)
     display = {b.path: display_path(b.path, config.root) for b in bulletins}
     problems += check_bulletins(bulletins, directory, config.root, display)
-    problems += check_personal_data(_published_texts(config, bulletins, display, sources), directory)
+    problems += check_personal_data(_published_texts(config, bulletins, files, display, sources), directory)
     return Project(config, directory, bulletins, _located(problems, sources))
 
 
 def _published_texts(
-    config: Config, bulletins: list[Bulletin], display: dict[Path, str], sources: dict[str, Source]
+    config: Config,
+    bulletins: list[Bulletin],
+    files: list[Path],
+    display: dict[Path, str],
+    sources: dict[str, Source],
 ) -> list[tuple[str, str, int]]:
-    """Every text that may be published: bulletins as already read, plus the other pages in content/."""
+    """Every text that may be published: bulletins as already read, plus the other pages in content/
+    and the bulletin files that could not be loaded (read whole)."""
     out = []
     for b in bulletins:
         path = display[b.path]
@@ -64,9 +70,8 @@ def _published_texts(
         out.append((path, b.body, b.body_line))
     seen = {b.path for b in bulletins}
     if config.content_dir.is_dir():
-        for p in sorted(config.content_dir.rglob("*.md")):
-            if p in seen:
-                continue
+        others = markdown_files(config.content_dir, skip=config.content_dir / BULLETIN_DIR)
+        for p in others + [f for f in files if f not in seen]:
             try:
                 out.append((display_path(p, config.root), p.read_text(encoding="utf-8"), 1))
             except (UnicodeDecodeError, OSError):
