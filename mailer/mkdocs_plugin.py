@@ -139,6 +139,11 @@ class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
                     page.meta[key] = html.escape(value)
         return markdown
 
+    def on_page_content(self, content: str, /, *, page: Page, config: MkDocsConfig, files: Files) -> str:
+        """A bulletin's head (kind, date) above its text; the theme puts the title above both."""
+        head = self.plan.heads.get(page.file.src_uri)
+        return content if head is None else head + content
+
     def on_page_context(
         self, context: TemplateContext, /, *, page: Page, config: MkDocsConfig, nav: Navigation
     ) -> TemplateContext:

@@ -56,6 +56,20 @@ def test_page_types_exist(built_site: tuple[Path, dict[str, str]]) -> None:
     assert "@media print" in read(site, "assets/binpost.css")
 
 
+def test_bulletin_head_sits_between_title_and_text(built_site: tuple[Path, dict[str, str]]) -> None:
+    """Kind and date go in after the Markdown step: below the theme's h1, above the author's text."""
+    site = built_site[0] / "site"
+    html = read(site, "berichten/2026-11-30-inbraakgolf-lindegem-centrum/index.html")
+    title = html.index("<h1")
+    head = html.index('<p class="bin-meta">')
+    assert title < head < html.index("</article>")
+    assert '<time datetime="2026-11-30' in html[head : head + 200]
+    assert "bin-expired" not in html
+    expired = read(site, "berichten/2026-10-01-infoflash-valse-loodgieters/index.html")
+    meta = expired.index('<p class="bin-meta"><strong>Infoflash</strong>')
+    assert expired.index('<p class="bin-expired">') > meta
+
+
 def test_network_page_lists_newest_first(built_site: tuple[Path, dict[str, str]]) -> None:
     html = read(built_site[0] / "site", "netwerken/bin-lindegem-centrum/index.html")
     titles = ["Infoflash: valse sms over een pakje", "Inbraakgolf in Lindegem-Centrum", "Vijf tips voor de donkere dagen"]
