@@ -71,10 +71,30 @@ def load_directory(
             return Directory(complete=False), found
         return parse_directory(text, display, found, {}), found
 
-    directory, found = cached(cache_dir, "members", (display.encode(), digest), compute)
+    directory, found = cached(cache_dir, "members", (display.encode(), digest), compute, _pieces, _assemble)
     sources[display] = Source(display, "", 0, file=path)  # re-read only to locate a problem
     problems.extend(found)
     return directory
+
+
+CACHE_BATCH = 10_000  # members per pickle in the cache (see cache.cached)
+
+
+def _pieces(value: tuple[Directory, list[Problem]]) -> Iterator[object]:
+    directory, found = value
+    members = list(directory.members.values())
+    batches = range(0, len(members), CACHE_BATCH)
+    yield dataclasses.replace(directory, members={}), found, len(batches)
+    for start in batches:
+        yield members[start : start + CACHE_BATCH]
+
+
+def _assemble(pieces: Iterator[Any]) -> tuple[Directory, list[Problem]]:
+    head, found, batches = next(pieces)
+    members: dict[str, Member] = {}
+    for _ in range(batches):
+        members.update((m.id, m) for m in next(pieces))
+    return dataclasses.replace(head, members=members), found
 
 
 def _file_digest(path: Path) -> bytes:
@@ -102,7 +122,7 @@ def parse_directory(text: str, display: str, problems: list[Problem], sources: d
         if not errs and isinstance(head, dict | None) and "members" not in (head or {}):
             found: list[Problem] = []
             try:
-                directory = _directory({**(head or {}), "members": _items(chunks, display)}, display, text, found)
+                directory = _directory({**(head or {}), "members": _items(text, chunks, display)}, display, text, found)
             except _Unsplittable:
                 pass
             else:
@@ -115,10 +135,10 @@ def parse_directory(text: str, display: str, problems: list[Problem], sources: d
     return _directory(data, display, text, problems)
 
 
-def _items(chunks: list[tuple[str, int]], display: str) -> Iterator[Any]:
+def _items(text: str, chunks: list[tuple[slice, int]], display: str) -> Iterator[Any]:
     """The members, parsed one chunk at a time (see yamlio.split_sequence)."""
-    for chunk, count in chunks:
-        items, errs = parse_yaml(chunk, display)
+    for span, count in chunks:
+        items, errs = parse_yaml(text[span], display)
         if errs or not isinstance(items, list) or len(items) != count:
             raise _Unsplittable
         yield from items

@@ -151,14 +151,14 @@ _NODE_PROPERTY = re.compile(r"(?:^|[\s\[{,:-])[&*!]\S")  # an anchor, alias or t
 _TOP_KEY = re.compile(r"^[^\s#-]", re.M)  # a line that starts a top-level key
 
 
-def split_sequence(text: str, key: str, per_chunk: int) -> tuple[str, list[tuple[str, int]]] | None:
+def split_sequence(text: str, key: str, per_chunk: int) -> tuple[str, list[tuple[slice, int]]] | None:
     """Split the top-level `key:`'s block sequence at the starts of its items.
 
-    Returns (the document without that key, [(chunk text, number of items cut into it)]), or
-    None when the text is not plain enough to split with certainty (anchors, aliases, tags,
-    several documents, a flow-style list, the key twice): the caller then parses it whole. A
-    cut inside a quoted or block scalar cannot pass unnoticed: that chunk then fails to parse
-    or yields another number of items than it was cut for, and the caller falls back too.
+    Returns (the document without that key, [(where the chunk is in `text`, number of items cut
+    into it)]), or None when the text is not plain enough to split with certainty (anchors,
+    aliases, tags, several documents, a flow-style list, the key twice): the caller then parses
+    it whole. A cut inside a quoted or block scalar cannot pass unnoticed: that chunk then fails
+    to parse or yields another number of items than it was cut for, and the caller falls back too.
     """
     heads = list(re.finditer(rf"^{re.escape(key)}:[ \t]*(?:#[^\n]*)?$", text, re.M))
     if len(heads) != 1 or _DOC_MARKER.search(text) or _NODE_PROPERTY.search(text):
@@ -175,8 +175,9 @@ def split_sequence(text: str, key: str, per_chunk: int) -> tuple[str, list[tuple
     stop = re.compile(r"^[^\s#-]" if not indent else r"^[^\s#]", re.M).search(text, first.start())
     end = stop.start() if stop else len(text)
     starts = [m.start() for m in re.compile(rf"^{indent}-(?:[ ]|$)", re.M).finditer(text, first.start(), end)]
+    # Spans, not copies: the caller slices one chunk at a time, so the file is not held twice.
     chunks = []
     for i in range(0, len(starts), per_chunk):
         last = i + per_chunk >= len(starts)
-        chunks.append((text[starts[i] : end if last else starts[i + per_chunk]], min(per_chunk, len(starts) - i)))
+        chunks.append((slice(starts[i], end if last else starts[i + per_chunk]), min(per_chunk, len(starts) - i)))
     return text[: heads[0].start()] + text[end:], chunks

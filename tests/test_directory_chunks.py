@@ -103,3 +103,28 @@ def test_a_syntax_error_in_a_chunk_is_reported_as_for_the_whole_file(monkeypatch
 def test_flow_style_members_are_not_split() -> None:
     assert split_sequence("zones: []\nmembers: [{id: m-1}]\n", "members", 1) is None
     assert split_sequence("members:\n  - id: a\nmembers:\n  - id: b\n", "members", 1) is None
+
+
+def test_cache_in_batches_gives_back_the_same_directory(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """members.yaml is cached as several pickles (bounded pickle memo); reading them back loses nothing."""
+    monkeypatch.setattr(directory, "CACHE_BATCH", 7)  # 30 members: 5 batches, the last one short
+    path = tmp_path / "members.yaml"
+    path.write_text(SAMPLE.replace("bart.dewilde@example.net", "bart.dewilde@@example.net"), encoding="utf-8")
+    cache = tmp_path / "cache"
+
+    def load() -> tuple[Directory, list[str]]:
+        problems: list[Problem] = []
+        d = directory.load_directory(path, "members.yaml", problems, {}, cache)
+        return d, [p.format() for p in problems]
+
+    first = load()
+    (stored,) = cache.glob("members-*.pickle")
+    calls: list[int] = []
+    real = directory.parse_directory
+    monkeypatch.setattr(directory, "parse_directory", lambda *a: (calls.append(1), real(*a))[1])
+    again = load()
+    assert calls == []  # read from the cache
+    assert again == first and list(again[0].members) == list(first[0].members)  # order kept too
+    assert len(first[1]) == 1 and "bart.dewilde@@example.net" in first[1][0]  # and the problem
+    stored.write_bytes(stored.read_bytes()[: stored.stat().st_size // 2])  # a cut-off cache file
+    assert load() == first and calls == [1]  # noticed and recomputed, not read short
