@@ -6,13 +6,19 @@ otherwise; both are pinned here so the same input gives the same bytes.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import tempfile
 from datetime import datetime
+from importlib import metadata
+from pathlib import Path
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
 from .markup import KIND_LABELS, URGENT_LINE, absolutize, render_markdown
 from .models import Bulletin
+from .site import FeedSpec
 
 FeedEntries = dict[str, FeedEntry]  # slug -> entry, shared by the feeds of one build
 
@@ -83,3 +89,81 @@ def _entry(b: Bulletin, site_url: str) -> FeedEntry:
     body = absolutize(render_markdown(b.body), site_url.rstrip("/") + f"/berichten/{b.slug}.md")
     fe.content(body + f"<p><strong>{URGENT_LINE}</strong></p>", type="CDATA")
     return fe
+
+
+def write_feeds(
+    specs: tuple[FeedSpec, ...], site_name: str, site_url: str, fallback: datetime, out: Path, cache: Path | None
+) -> None:
+    """Write every feed of the site into `out`, reusing the bytes of feeds whose input has not changed.
+
+    A feed's bytes depend only on its spec (the bulletins in it, all their fields), the site's
+    name and URL and binpost's feed code, so those are the cache key; most builds change a
+    bulletin or two and so only the feeds that show them (`mkdocs serve` rebuilds on every save).
+    """
+    out.mkdir(parents=True, exist_ok=True)
+    entries: FeedEntries = {}  # one entry per bulletin, shared by the feeds it appears in
+    code = _code_fingerprint()
+    keep: set[str] = set()
+    for spec in specs:
+        # The fallback time only shows in a feed without entries; elsewhere it would defeat the cache.
+        key = hashlib.sha256(
+            code + repr((spec, site_name, site_url, fallback if not spec.bulletins else None)).encode()
+        )
+        stem = key.hexdigest()[:40]
+        keep.update((f"{stem}.rss.xml", f"{stem}.atom.xml"))
+        pair = _read_pair(cache, stem)
+        if pair is None:
+            pair = build_feeds(
+                spec.title, site_name, site_url, spec.page, f"feeds/{spec.name}", spec.bulletins, fallback, entries
+            )
+            if cache is not None:
+                _write_pair(cache, stem, pair)
+        for data, name in zip(pair, (f"{spec.name}.rss.xml", f"{spec.name}.atom.xml"), strict=True):
+            _write_atomic(out / name, data)
+    if cache is not None and cache.is_dir():
+        for old in cache.glob("*.xml"):  # only this build's feeds stay: the cache does not grow
+            if old.name not in keep:
+                old.unlink(missing_ok=True)
+
+
+def _code_fingerprint() -> bytes:
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in ("feeds.py", "markup.py", "site.py", "models.py"):
+        h.update((here / name).read_bytes())
+    for dist in ("feedgen", "lxml", "markdown", "nh3", "babel"):
+        try:
+            h.update(metadata.version(dist).encode())
+        except metadata.PackageNotFoundError:
+            h.update(b"?")
+    return h.digest()
+
+
+def _read_pair(cache: Path | None, stem: str) -> tuple[bytes, bytes] | None:
+    if cache is None:
+        return None
+    try:
+        return (cache / f"{stem}.rss.xml").read_bytes(), (cache / f"{stem}.atom.xml").read_bytes()
+    except OSError:
+        return None
+
+
+def _write_pair(cache: Path, stem: str, pair: tuple[bytes, bytes]) -> None:
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        for data, ext in zip(pair, ("rss.xml", "atom.xml"), strict=True):
+            _write_atomic(cache / f"{stem}.{ext}", data)
+    except OSError:
+        pass  # a read-only checkout still builds, without the cache
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """A reader of the live folder (`mkdocs serve`, --dirty) sees the old file or the new one, never half."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

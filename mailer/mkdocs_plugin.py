@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -41,6 +40,7 @@ _HTML_META = ("title", "description")  # meta values the theme prints as HTML
 class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
     plan: SitePlan
     site_url: str
+    state_dir: Path
     preparing: Forked[tuple[list[Problem], SitePlan | None]] | None = None
     feeds: Forked[None] | None = None
 
@@ -48,6 +48,7 @@ class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         root = Path(config.config_file_path).parent
         binpost = load_config(root)
         self.site_url = config.site_url or binpost.site_url
+        self.state_dir = binpost.state_dir
         # The check and the site plan run in a second process while MkDocs collects the files;
         # on_files waits for them and stops the build on an error, before anything is written.
         now, docs, name = clock.now(), Path(config.docs_dir), config.site_name
@@ -96,7 +97,8 @@ class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
                     File.generated(config, f"feeds/{spec.name}.{ext}", abs_src_path=str(out / f"{spec.name}.{ext}"))
                 )
         specs, site_name, site_url, fallback = plan.feeds, config.site_name, self.site_url, clock.now()
-        self.feeds = Forked(lambda: _write_feeds(specs, site_name, site_url, fallback, out))
+        cache = self.state_dir / "cache" / "feeds"
+        self.feeds = Forked(lambda: _write_feeds(specs, site_name, site_url, fallback, out, cache))
         log.info("binpost: %d pages, %d feeds", len(plan.pages), len(plan.feeds) * 2)
         return files
 
@@ -163,20 +165,12 @@ class BinpostPlugin(BasePlugin):  # type: ignore[type-arg,no-untyped-call]
         return html
 
 
-def _write_feeds(specs: tuple[FeedSpec, ...], site_name: str, site_url: str, fallback: datetime, out: Path) -> None:
-    from mailer.feeds import FeedEntries, build_feeds  # feedgen and lxml: only the feed writer needs them
+def _write_feeds(
+    specs: tuple[FeedSpec, ...], site_name: str, site_url: str, fallback: datetime, out: Path, cache: Path
+) -> None:
+    from mailer.feeds import write_feeds  # feedgen and lxml: only the feed writer needs them
 
-    out.mkdir(parents=True, exist_ok=True)
-    entries: FeedEntries = {}  # one entry per bulletin, shared by the feeds it appears in
-    for spec in specs:
-        rss, atom = build_feeds(
-            spec.title, site_name, site_url, spec.page, f"feeds/{spec.name}", spec.bulletins, fallback, entries
-        )
-        for data, name in ((rss, f"{spec.name}.rss.xml"), (atom, f"{spec.name}.atom.xml")):
-            # A reader of the live folder (`mkdocs serve`, --dirty) sees the old feed or the new one, never half.
-            tmp = out / f".{name}.tmp"
-            tmp.write_bytes(data)
-            os.replace(tmp, out / name)
+    write_feeds(specs, site_name, site_url, fallback, out, cache)
 
 
 def _prepare(config: Config, docs: Path, site_name: str, now: datetime) -> tuple[list[Problem], SitePlan | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import feedparser
@@ -167,6 +168,35 @@ def test_output_is_byte_identical(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert outputs[0].keys() == outputs[1].keys()
     differ = [k for k in outputs[0] if outputs[0][k] != outputs[1][k]]
     assert not differ
+
+
+def test_feed_cache_rebuilds_exactly_the_feeds_an_edit_touches(tmp_path: Path) -> None:
+    """Feeds are cached by their input: an edited bulletin renews its feeds, the others are reused,
+    and what comes out equals a build without any cache."""
+    root = copy_sample(tmp_path / "z")
+    cache = root / "state" / "cache" / "feeds"
+    build_site(load_config(root))
+    before = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.xml")}
+    assert len(before) == 2 * len(list((root / "site" / "feeds").glob("*.rss.xml")))
+    bulletin = root / "content" / "berichten" / "2026-11-22-inbraken-heidebos.md"
+    text = bulletin.read_text(encoding="utf-8")
+    title = re.search(r"^title: (.*)$", text, re.M)
+    assert title is not None
+    bulletin.write_text(text.replace(title.group(0), "title: Nieuwe titel voor de cache"), encoding="utf-8")
+    build_site(load_config(root))
+    site = root / "site" / "feeds"
+    holding = {p.name.removesuffix(".rss.xml") for p in site.glob("*.rss.xml") if b"Nieuwe titel" in p.read_bytes()}
+    # the whole site's feed, the zone's networks' feeds, and the topics inbraak and tuin
+    assert {"alle-berichten", "onderwerp-inbraak", "onderwerp-tuin"} <= holding
+    after = {p.name: p.stat().st_mtime_ns for p in cache.glob("*.xml")}
+    renewed = set(after) - set(before)
+    assert len(renewed) == 2 * len(holding)  # rss and atom of exactly the feeds that show the bulletin
+    assert all(after[name] == before[name] for name in set(after) & set(before))  # the rest untouched
+    assert set(before) - set(after) and len(after) == len(before)  # replaced entries are dropped
+    fresh = {p.name: p.read_bytes() for p in site.glob("*.xml")}
+    shutil.rmtree(cache)
+    build_site(load_config(root))
+    assert {p.name: p.read_bytes() for p in site.glob("*.xml")} == fresh
 
 
 def test_feeds_from_the_worker_process_equal_feeds_built_inline(tmp_path: Path) -> None:
