@@ -21,12 +21,13 @@ T = TypeVar("T")
 _CODE = ("directory.py", "schema.py", "models.py", "errors.py", "cache.py")
 
 
-def _code_fingerprint() -> bytes:
+def code_fingerprint(modules: tuple[str, ...], dists: tuple[str, ...]) -> bytes:
+    """A digest of binpost modules' source and libraries' versions: a cache entry made by other code is stale."""
     h = hashlib.sha256()
     here = Path(__file__).parent
-    for name in _CODE:
+    for name in modules:
         h.update((here / name).read_bytes())
-    for dist in ("email-validator", "phonenumbers", "yaml-rs"):
+    for dist in dists:
         try:
             h.update(metadata.version(dist).encode())
         except metadata.PackageNotFoundError:
@@ -50,7 +51,7 @@ def cached(
     """
     if cache_dir is None:
         return compute()
-    h = hashlib.sha256(_code_fingerprint())
+    h = hashlib.sha256(code_fingerprint(_CODE, ("email-validator", "phonenumbers", "yaml-rs")))
     for part in parts:
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)

@@ -7,15 +7,14 @@ otherwise; both are pinned here so the same input gives the same bytes.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from datetime import datetime
-from importlib import metadata
 from pathlib import Path
 
 from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 
+from .cache import code_fingerprint
+from .fileio import replace_file
 from .markup import KIND_LABELS, URGENT_LINE, absolutize, render_markdown
 from .models import Bulletin
 from .site import FeedSpec
@@ -102,7 +101,9 @@ def write_feeds(
     """
     out.mkdir(parents=True, exist_ok=True)
     entries: FeedEntries = {}  # one entry per bulletin, shared by the feeds it appears in
-    code = _code_fingerprint()
+    code = code_fingerprint(
+        ("feeds.py", "markup.py", "site.py", "models.py"), ("feedgen", "lxml", "markdown", "nh3", "babel")
+    )
     keep: set[str] = set()
     for spec in specs:
         # The fallback time only shows in a feed without entries; elsewhere it would defeat the cache.
@@ -119,24 +120,11 @@ def write_feeds(
             if cache is not None:
                 _write_pair(cache, stem, pair)
         for data, name in zip(pair, (f"{spec.name}.rss.xml", f"{spec.name}.atom.xml"), strict=True):
-            _write_atomic(out / name, data)
+            replace_file(out / name, data)
     if cache is not None and cache.is_dir():
         for old in cache.glob("*.xml"):  # only this build's feeds stay: the cache does not grow
             if old.name not in keep:
                 old.unlink(missing_ok=True)
-
-
-def _code_fingerprint() -> bytes:
-    h = hashlib.sha256()
-    here = Path(__file__).parent
-    for name in ("feeds.py", "markup.py", "site.py", "models.py"):
-        h.update((here / name).read_bytes())
-    for dist in ("feedgen", "lxml", "markdown", "nh3", "babel"):
-        try:
-            h.update(metadata.version(dist).encode())
-        except metadata.PackageNotFoundError:
-            h.update(b"?")
-    return h.digest()
 
 
 def _read_pair(cache: Path | None, stem: str) -> tuple[bytes, bytes] | None:
@@ -152,18 +140,6 @@ def _write_pair(cache: Path, stem: str, pair: tuple[bytes, bytes]) -> None:
     try:
         cache.mkdir(parents=True, exist_ok=True)
         for data, ext in zip(pair, ("rss.xml", "atom.xml"), strict=True):
-            _write_atomic(cache / f"{stem}.{ext}", data)
+            replace_file(cache / f"{stem}.{ext}", data)
     except OSError:
         pass  # a read-only checkout still builds, without the cache
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """A reader of the live folder (`mkdocs serve`, --dirty) sees the old file or the new one, never half."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -9,9 +9,7 @@ file invalid is refused and the file is left untouched.
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -25,6 +23,7 @@ from ruamel.yaml.error import YAMLError
 from .checks import check_directory
 from .directory import parse_directory
 from .errors import BinpostError, Problem
+from .fileio import atomic_write
 
 
 class EditRefused(BinpostError):
@@ -188,27 +187,6 @@ def edit_members(path: Path, display: str = "members.yaml") -> Iterator[MembersD
 
         raise EditRefused(locate(errors, new_text))
     atomic_write(path, new_text)
-
-
-def atomic_write(path: Path, text: str) -> None:
-    """Either the old file or the new one, never half of one: temp file, fsync, rename, fsync dir."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o600
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
 
 
 def today() -> date:

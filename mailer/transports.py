@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .errors import BinpostError
+from .fileio import replace_file
 
 
 class TransientError(Exception):
@@ -106,14 +107,14 @@ def write_outbox_index(folder: Path) -> Path:
         for d, s, lst, p in rows
     )
     page = folder / "index.html"
-    tmp = page.with_suffix(".tmp")
-    tmp.write_text(
-        '<!doctype html><html lang="nl"><meta charset="utf-8"><title>Outbox</title>'
-        f"<h1>Outbox: {len(rows)} bericht(en)</h1><table><tr><th>Datum</th><th>Onderwerp</th>"
-        f"<th>Lijst</th></tr>{items}</table></html>\n",
-        encoding="utf-8",
+    replace_file(
+        page,
+        (
+            '<!doctype html><html lang="nl"><meta charset="utf-8"><title>Outbox</title>'
+            f"<h1>Outbox: {len(rows)} bericht(en)</h1><table><tr><th>Datum</th><th>Onderwerp</th>"
+            f"<th>Lijst</th></tr>{items}</table></html>\n"
+        ).encode(),
     )
-    os.replace(tmp, page)
     return page
 
 

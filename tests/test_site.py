@@ -194,6 +194,8 @@ def test_feed_cache_rebuilds_exactly_the_feeds_an_edit_touches(tmp_path: Path) -
     assert all(after[name] == before[name] for name in set(after) & set(before))  # the rest untouched
     assert set(before) - set(after) and len(after) == len(before)  # replaced entries are dropped
     fresh = {p.name: p.read_bytes() for p in site.glob("*.xml")}
+    page_mode = (root / "site" / "index.html").stat().st_mode & 0o777
+    assert {p.stat().st_mode & 0o777 for p in site.glob("*.xml")} == {page_mode}  # a web server reads them as pages
     shutil.rmtree(cache)
     build_site(load_config(root))
     assert {p.name: p.read_bytes() for p in site.glob("*.xml")} == fresh
