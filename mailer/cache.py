@@ -51,12 +51,7 @@ def cached(
     """
     if cache_dir is None:
         return compute()
-    h = hashlib.sha256(code_fingerprint(_CODE, ("email-validator", "phonenumbers", "yaml-rs")))
-    for part in parts:
-        h.update(len(part).to_bytes(8, "big"))
-        h.update(part)
-    key = h.hexdigest()
-    path = cache_dir / f"{kind}-{key[:32]}.pickle"
+    path = entry_path(cache_dir, kind, parts)
     try:
         with open(path, "rb") as fh:
             stored = _pickles(fh)
@@ -76,6 +71,15 @@ def cached(
     except OSError:
         pass  # a read-only checkout still works, just slower
     return value
+
+
+def entry_path(cache_dir: Path, kind: str, parts: tuple[bytes, ...]) -> Path:
+    """Where the value for `parts` is (or would be) cached."""
+    h = hashlib.sha256(code_fingerprint(_CODE, ("email-validator", "phonenumbers", "yaml-rs")))
+    for part in parts:
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return cache_dir / f"{kind}-{h.hexdigest()[:32]}.pickle"
 
 
 def _pickles(fh: IO[bytes]) -> Iterator[object]:

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .cache import cached
+from .cache import cached, entry_path
 from .content import Source
 from .errors import Problem, YamlPath
 from .models import WEEKDAYS, Consent, Directory, Group, Member, Network, Schedule, Zone
@@ -75,6 +75,14 @@ def load_directory(
     sources[display] = Source(display, "", 0, file=path)  # re-read only to locate a problem
     problems.extend(found)
     return directory
+
+
+def is_cached(path: Path, display: str, cache_dir: Path) -> bool:
+    """Whether load_directory would read this members file from the cache."""
+    try:
+        return entry_path(cache_dir, "members", (display.encode(), _file_digest(path))).exists()
+    except OSError:
+        return False
 
 
 CACHE_BATCH = 10_000  # members per pickle in the cache (see cache.cached)

@@ -9,8 +9,10 @@ that `mkdocs build --strict` counts binpost's warnings.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -26,9 +28,10 @@ from mkdocs.utils.templates import TemplateContext
 from mailer import clock
 from mailer.config import Config, load_config
 from mailer.content import BULLETIN_DIR, split_front_matter
+from mailer.directory import is_cached, load_directory
 from mailer.errors import Problem
 from mailer.forked import Forked
-from mailer.project import load_project
+from mailer.project import display_path, load_project
 from mailer.site import FeedSpec, SitePlan, plan_site
 
 log = logging.getLogger("mkdocs.plugins.binpost")
@@ -173,9 +176,31 @@ def _write_feeds(
     write_feeds(specs, site_name, site_url, fallback, out, cache)
 
 
+def _warm_members(config: Config) -> Callable[[], None] | None:
+    """On a first build, validate members.yaml (every address and number) in one more process.
+
+    It fills the cache while this process reads the bulletins; the returned function waits for
+    it. If it fails, load_project reads the file itself and reports what is wrong with it.
+    """
+    display, cache = display_path(config.members_path, config.root), config.state_dir / "cache"
+    if is_cached(config.members_path, display, cache):
+        return None
+
+    def fill() -> None:  # the directory stays in that process: the cache is what it leaves behind
+        load_directory(config.members_path, display, [], {}, cache)
+
+    job = Forked(fill)
+
+    def ready() -> None:
+        with contextlib.suppress(RuntimeError):
+            job.join()
+
+    return ready
+
+
 def _prepare(config: Config, docs: Path, site_name: str, now: datetime) -> tuple[list[Problem], SitePlan | None]:
     """Load and check everything, and plan the site if there is no error."""
-    project = load_project(config)
+    project = load_project(config, members_ready=_warm_members(config))
     if project.errors:
         return project.problems, None
     intro_file = docs / "index.md"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,16 +38,22 @@ def display_path(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def load_project(config: Config) -> Project:
-    """Load and check everything; collect all problems, located, in file order."""
+def load_project(config: Config, members_ready: Callable[[], None] | None = None) -> Project:
+    """Load and check everything; collect all problems, located, in file order.
+
+    `members_ready` is called between reading the bulletins and reading members.yaml: the site
+    build has another process fill members.yaml's cache meanwhile (see mkdocs_plugin._prepare).
+    """
     problems: list[Problem] = []
     sources: dict[str, Source] = {}
     members_display = display_path(config.members_path, config.root)
     problems += check_layout(config.content_dir, config.members_path, members_display)
-    directory = load_directory(config.members_path, members_display, problems, sources, config.state_dir / "cache")
-    problems += check_directory(directory, members_display)
     files = bulletin_files(config.content_dir)
     bulletins = load_bulletins(files, config.root, problems, sources)
+    if members_ready is not None:
+        members_ready()
+    directory = load_directory(config.members_path, members_display, problems, sources, config.state_dir / "cache")
+    problems += check_directory(directory, members_display)
     display = {b.path: display_path(b.path, config.root) for b in bulletins}
     problems += check_bulletins(bulletins, directory, config.root, display)
     problems += check_personal_data(_published_texts(config, bulletins, files, display, sources), directory)

@@ -253,6 +253,29 @@ def test_build_refuses_broken_content(tmp_path: Path, binpost) -> None:  # type:
     assert not (root / "site" / "index.html").exists()
 
 
+def test_plain_mkdocs_build_refuses_a_broken_members_file_first_time_and_cached(tmp_path: Path) -> None:
+    """On a first build members.yaml is validated by a helper process into the cache; its problems
+    must stop the build just the same, and again when they come from the cache."""
+    import subprocess
+    import sys
+
+    root = copy_sample(tmp_path / "z")
+    members = root / "members.yaml"
+    text = members.read_text(encoding="utf-8")
+    assert "bart.dewilde@example.net" in text
+    members.write_text(text.replace("bart.dewilde@example.net", "bart.dewilde@@example.net"), encoding="utf-8")
+    line = next(i for i, ln in enumerate(members.read_text(encoding="utf-8").splitlines(), 1) if "@@" in ln)
+    env = dict(os.environ, BINPOST_NOW=FIXED_NOW, NO_MKDOCS_2_WARNING="1")
+    for attempt in ("first", "cached"):
+        r = subprocess.run(
+            [sys.executable, "-m", "mkdocs", "build", "--strict", "-q"], cwd=root, env=env, capture_output=True, text=True
+        )
+        assert r.returncode == 1, (attempt, r.stderr)
+        assert f"members.yaml:{line}:12: error: invalid e-mail address 'bart.dewilde@@example.net'" in r.stderr
+        assert "Traceback" not in r.stderr and not (root / "site" / "index.html").exists()
+        assert list((root / "state" / "cache").glob("members-*.pickle")), attempt
+
+
 def test_title_and_summary_are_text_not_markup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The theme prints meta title and description unescaped; a quote or a tag must stay text."""
     from html.parser import HTMLParser
